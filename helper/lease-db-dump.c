@@ -1,0 +1,342 @@
+/*
+ * lease-db-dump: show the leases in the published snapshot (any user) or
+ * the master (--master, root), as a table or as JSON.
+ *
+ * Exit status: 0 success, 1 usage, 2 no database, 3 database unreadable,
+ * untrusted or invalid.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "lib/master.h"
+#include "lib/name.h"
+#include "lib/paths.h"
+#include "lib/snapshot.h"
+
+#define PROG "lease-db-dump"
+
+enum { EXIT_USAGE = 1, EXIT_NODB = 2, EXIT_BADDB = 3 };
+
+struct opts {
+	bool master, json, all;
+	const char *name, *iface;
+};
+
+struct row {
+	char host[LDB_HOSTNAME_MAX + 1];
+	char addr[INET6_ADDRSTRLEN];
+	char mac[LDB_MAC_MAX + 1];
+	char iface[LDB_IFNAME_MAX + 1];
+	char expires[48];
+};
+
+struct ctx {
+	const struct opts *o;
+	int64_t now;
+	json_object *array; /* --json */
+	struct row *rows;   /* table */
+	size_t n, cap;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " [OPTION]...\n"
+		"Show the DHCP leases lease-db knows.\n"
+		"\n"
+		"  -j, --json             print a JSON array (libvirt .status field names)\n"
+		"  -a, --all              include expired leases\n"
+		"  -n, --name=NAME        only leases answering NAME (host or host.domain)\n"
+		"  -i, --interface=IF     only leases on interface IF\n"
+		"  -m, --master           read the master database (root) instead of the snapshot\n"
+		"  -h, --help             show this help\n"
+		"  -V, --version          show the version\n"
+		"\n"
+		"Exit status: 0 success, 1 usage, 2 no database, 3 database unreadable or invalid.\n");
+}
+
+/* Does the lease answer name the way the NSS module would? */
+static bool matches_name(const struct ldb_lease *l, const char *name)
+{
+	char folded[LDB_NAME_MAX + 1];
+	struct ldb_str q, host, domain;
+	int n = ldb_name_fold(name, folded);
+
+	if (n < 0)
+		return false;
+	q = (struct ldb_str){folded, (size_t)n};
+	if (ldb_name_equal(q, l->hostname))
+		return true;
+	return ldb_name_split(q, &host, &domain) && ldb_name_equal(host, l->hostname) &&
+	       ldb_name_equal(domain, l->domain);
+}
+
+static void format_expiry(int64_t expiry, int64_t now, char *buf, size_t len)
+{
+	int64_t d = expiry - now;
+	bool past = d < 0;
+	uint64_t a = past ? (uint64_t)(now - expiry) : (uint64_t)d;
+	char span[32];
+
+	if (expiry == 0) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	if (a >= 86400)
+		snprintf(span, sizeof(span), "%" PRIu64 "d %" PRIu64 "h", a / 86400, a % 86400 / 3600);
+	else if (a >= 3600)
+		snprintf(span, sizeof(span), "%" PRIu64 "h %" PRIu64 "m", a / 3600, a % 3600 / 60);
+	else if (a >= 60)
+		snprintf(span, sizeof(span), "%" PRIu64 "m %" PRIu64 "s", a / 60, a % 60);
+	else
+		snprintf(span, sizeof(span), "%" PRIu64 "s", a);
+	snprintf(buf, len, past ? "expired %s ago" : "in %s", span);
+}
+
+static int add_str(json_object *o, const char *key, struct ldb_str s)
+{
+	json_object *v;
+
+	if (s.len == 0)
+		return 0;
+	v = json_object_new_string_len(s.p, (int)s.len);
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_json(struct ctx *c, const struct ldb_lease *l, const char *addr)
+{
+	json_object *o = json_object_new_object(), *v;
+	char iaid[16];
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	r = 0;
+	if (l->flags & LDB_LEASE_HAS_IAID) {
+		snprintf(iaid, sizeof(iaid), "%s%" PRIu32, (l->flags & LDB_LEASE_TEMPORARY) ? "T" : "",
+			 l->iaid);
+		r = add_str(o, "iaid", ldb_str_from(iaid));
+	}
+	if (r == 0)
+		r = add_str(o, "ip-address", ldb_str_from(addr));
+	if (r == 0)
+		r = add_str(o, "mac-address", l->mac);
+	if (r == 0)
+		r = add_str(o, "hostname", l->hostname);
+	if (r == 0)
+		r = add_str(o, "client-id", l->client_id);
+	if (r == 0) {
+		v = json_object_new_int64(l->expiry);
+		if (!v || json_object_object_add(o, "expiry-time", v) < 0) {
+			json_object_put(v);
+			r = -ENOMEM;
+		}
+	}
+	if (r == 0)
+		r = add_str(o, "domain", l->domain);
+	if (r == 0)
+		r = add_str(o, "interface", l->iface);
+	if (r == 0 && json_object_array_add(c->array, o) < 0)
+		r = -ENOMEM;
+	if (r < 0)
+		json_object_put(o);
+	return r;
+}
+
+static int add_row(struct ctx *c, const struct ldb_lease *l, const char *addr)
+{
+	struct row *r;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct row *v = realloc(c->rows, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->rows = v;
+		c->cap = cap;
+	}
+	r = &c->rows[c->n++];
+	if (ldb_str_copy(r->host, sizeof(r->host), l->hostname) < 0 ||
+	    ldb_str_copy(r->mac, sizeof(r->mac), l->mac) < 0 ||
+	    ldb_str_copy(r->iface, sizeof(r->iface), l->iface) < 0)
+		return -EBADMSG;
+	snprintf(r->addr, sizeof(r->addr), "%s", addr);
+	format_expiry(l->expiry, c->now, r->expires, sizeof(r->expires));
+	return 0;
+}
+
+static int visit(const struct ldb_lease *l, void *p)
+{
+	struct ctx *c = p;
+	char addr[INET6_ADDRSTRLEN];
+
+	if (!c->o->all && l->expiry != 0 && l->expiry < c->now)
+		return 0;
+	if (c->o->iface && (l->iface.len != strlen(c->o->iface) ||
+			    memcmp(l->iface.p, c->o->iface, l->iface.len) != 0))
+		return 0;
+	if (c->o->name && !matches_name(l, c->o->name))
+		return 0;
+	if (!inet_ntop(l->family, l->addr, addr, sizeof(addr)))
+		return -errno;
+	return c->array ? add_json(c, l, addr) : add_row(c, l, addr);
+}
+
+static const char *dash(const char *s)
+{
+	return *s ? s : "-";
+}
+
+static int print_table(const struct ctx *c)
+{
+	static const char *hdr[] = {"HOSTNAME", "IP ADDRESS", "MAC ADDRESS", "INTERFACE",
+				    "EXPIRES"};
+	int w[4];
+
+	for (int i = 0; i < 4; i++)
+		w[i] = (int)strlen(hdr[i]);
+	for (size_t i = 0; i < c->n; i++) {
+		const char *f[4] = {dash(c->rows[i].host), c->rows[i].addr, dash(c->rows[i].mac),
+				    dash(c->rows[i].iface)};
+
+		for (int j = 0; j < 4; j++)
+			if ((int)strlen(f[j]) > w[j])
+				w[j] = (int)strlen(f[j]);
+	}
+	printf("%-*s  %-*s  %-*s  %-*s  %s\n", w[0], hdr[0], w[1], hdr[1], w[2], hdr[2], w[3],
+	       hdr[3], hdr[4]);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct row *r = &c->rows[i];
+
+		printf("%-*s  %-*s  %-*s  %-*s  %s\n", w[0], dash(r->host), w[1], r->addr, w[2],
+		       dash(r->mac), w[3], dash(r->iface), r->expires);
+	}
+	return 0;
+}
+
+static int walk(MDB_env *env, const struct ldb_dbis *dbis, struct ctx *c)
+{
+	MDB_txn *txn;
+	int r;
+
+	r = ldb_mdb_errno(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn));
+	if (r < 0)
+		return r;
+	r = ldb_db_foreach(txn, dbis, visit, c);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+static int dump(const struct opts *o)
+{
+	struct ctx c = {.o = o, .now = (int64_t)time(NULL)};
+	struct ldb_snapshot *snap = NULL;
+	struct ldb_master *m = NULL;
+	const char *path = o->master ? ldb_master_dir() : ldb_snapshot_path();
+	int r;
+
+	if (o->master)
+		r = ldb_master_open(path, false, &m);
+	else
+		r = ldb_snapshot_open(path, &snap);
+	if (r < 0) {
+		fprintf(stderr, PROG ": %s: %s%s\n", path,
+			r == -EPERM ? "not trusted (owner or permissions)" : strerror(-r),
+			r == -ENOENT ? " (no lease has been recorded yet?)" : "");
+		return r == -ENOENT ? EXIT_NODB : EXIT_BADDB;
+	}
+	if (o->json) {
+		c.array = json_object_new_array();
+		if (!c.array) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	r = m ? walk(m->env, &m->dbis, &c) : walk(snap->env, &snap->dbis, &c);
+	if (r < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(-r));
+		goto out;
+	}
+	if (c.array)
+		printf("%s\n", json_object_to_json_string_ext(c.array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+								     JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		print_table(&c);
+	if (fflush(stdout) == EOF)
+		r = -errno;
+out:
+	json_object_put(c.array);
+	free(c.rows);
+	ldb_snapshot_close(snap);
+	ldb_master_close(m);
+	return r < 0 ? EXIT_BADDB : 0;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"all", no_argument, NULL, 'a'},
+		{"name", required_argument, NULL, 'n'},
+		{"interface", required_argument, NULL, 'i'},
+		{"master", no_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct opts o = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jan:i:mhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'a':
+			o.all = true;
+			break;
+		case 'n':
+			o.name = optarg;
+			break;
+		case 'i':
+			o.iface = optarg;
+			break;
+		case 'm':
+			o.master = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " " PACKAGE_VERSION "\n");
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return dump(&o);
+}

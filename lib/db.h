@@ -1,0 +1,50 @@
+/* Database layout shared by the master and the published snapshots. */
+#ifndef LDB_DB_H
+#define LDB_DB_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "record.h"
+
+struct ldb_dbis {
+	MDB_dbi lease; /* address key -> record */
+	MDB_dbi name;  /* folded hostname -> address keys (dupsort) */
+	MDB_dbi mac;   /* MAC -> address keys (dupsort) */
+	MDB_dbi meta;  /* "format" -> u32, "server-duid" -> string */
+};
+
+#define LDB_MAXDBS 8
+
+/* Open (create=true: and create) every table, checking the format version.
+ * -EPROTONOSUPPORT when the database has another version, -EBADMSG when it
+ * is not a lease-db database. */
+int ldb_db_open(MDB_txn *txn, bool create, struct ldb_dbis *dbis);
+
+/* Read one lease by address; its strings point into the map. */
+int ldb_db_get(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
+	       struct ldb_lease *out);
+
+/* Insert or replace the lease at l->addr, keeping every index in step. */
+int ldb_db_put(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_lease *l);
+
+/* Remove the lease at addr and its index entries; -ENOENT if absent. */
+int ldb_db_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr);
+
+/* A metadata value; -ENOENT if absent. */
+int ldb_db_meta_get(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key,
+		    struct ldb_str *val);
+int ldb_db_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key,
+		    struct ldb_str val);
+
+/* Call fn for every lease in address order; a non-zero return stops the walk
+ * and is returned. A record that does not decode stops it with its error. */
+int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
+		   int (*fn)(const struct ldb_lease *l, void *ctx), void *ctx);
+
+/* Call fn with each address key stored under key in a dupsort table. */
+int ldb_db_foreach_dup(MDB_txn *txn, MDB_dbi dbi, struct ldb_str key,
+		       int (*fn)(const MDB_val *val, void *ctx), void *ctx);
+
+#endif

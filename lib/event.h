@@ -1,0 +1,37 @@
+/* One dnsmasq script call, parsed and validated. */
+#ifndef LDB_EVENT_H
+#define LDB_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "record.h"
+
+enum ldb_action {
+	LDB_ACTION_IGNORE, /* tftp, arp-add, relay-snoop, anything newer */
+	LDB_ACTION_ADD,
+	LDB_ACTION_OLD,
+	LDB_ACTION_DEL,
+	LDB_ACTION_INIT,
+};
+
+struct ldb_event {
+	enum ldb_action action;
+	struct ldb_lease lease; /* strings point into the buffers below or the environment */
+	bool have_iface;        /* else keep the stored lease's */
+	bool have_mac;          /* IPv6: DNSMASQ_MAC was set */
+	struct ldb_str server_duid;
+	char mac[LDB_MAC_MAX + 1];
+	char client_id[LDB_HEXID_MAX + 1];
+	char duid[LDB_HEXID_MAX + 1];
+};
+
+typedef const char *(*ldb_getenv_fn)(const char *name);
+
+/* Parse the positional arguments dnsmasq passes (args[0] is the action)
+ * and the DNSMASQ_* environment. On bad input returns -EINVAL and writes a
+ * message naming the field to err; a wrong argument count is -E2BIG. */
+int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb_event *ev,
+		    char *err, size_t errlen);
+
+#endif

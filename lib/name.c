@@ -1,0 +1,85 @@
+#include "config.h"
+
+#include <errno.h>
+
+#include "name.h"
+
+static char fold(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool ldb_name_valid_label(struct ldb_str s)
+{
+	if (s.len == 0 || s.len > 63)
+		return false;
+	if (s.p[0] == '-' || s.p[s.len - 1] == '-')
+		return false;
+	for (size_t i = 0; i < s.len; i++)
+		if (!is_alnum(s.p[i]) && s.p[i] != '-')
+			return false;
+	return true;
+}
+
+bool ldb_name_valid_domain(struct ldb_str s)
+{
+	size_t start = 0;
+
+	if (s.len == 0 || s.len > LDB_NAME_MAX)
+		return false;
+	for (size_t i = 0; i <= s.len; i++) {
+		if (i == s.len || s.p[i] == '.') {
+			if (!ldb_name_valid_label((struct ldb_str){s.p + start, i - start}))
+				return false;
+			start = i + 1;
+		}
+	}
+	return true;
+}
+
+int ldb_name_fold(const char *name, char out[LDB_NAME_MAX + 1])
+{
+	size_t n = 0;
+
+	for (; name[n]; n++) {
+		if (n >= LDB_NAME_MAX + 1)
+			return -EINVAL;
+		if ((unsigned char)name[n] <= ' ')
+			return -EINVAL;
+		out[n] = fold(name[n]);
+	}
+	if (n > 0 && out[n - 1] == '.')
+		n--;
+	if (n == 0 || n > LDB_NAME_MAX)
+		return -EINVAL;
+	out[n] = '\0';
+	return (int)n;
+}
+
+bool ldb_name_equal(struct ldb_str a, struct ldb_str b)
+{
+	if (a.len != b.len)
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if (fold(a.p[i]) != fold(b.p[i]))
+			return false;
+	return true;
+}
+
+bool ldb_name_split(struct ldb_str name, struct ldb_str *host, struct ldb_str *domain)
+{
+	const char *dot = memchr(name.p, '.', name.len);
+
+	if (!dot || dot == name.p || dot == name.p + name.len - 1)
+		return false;
+	host->p = name.p;
+	host->len = (size_t)(dot - name.p);
+	domain->p = dot + 1;
+	domain->len = name.len - host->len - 1;
+	return true;
+}

@@ -1,0 +1,31 @@
+/* Name rules: what a hostname may be, and how queries match leases. */
+#ifndef LDB_NAME_H
+#define LDB_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* Longest query name accepted, without the trailing dot. */
+#define LDB_NAME_MAX 253
+
+/* One RFC 1123 label: 1-63 of [A-Za-z0-9-], no hyphen at either end. */
+bool ldb_name_valid_label(struct ldb_str s);
+
+/* A domain name of valid labels separated by single dots, at most 253. */
+bool ldb_name_valid_domain(struct ldb_str s);
+
+/* Normalise a query: drop one trailing dot, fold ASCII to lower case.
+ * out must hold LDB_NAME_MAX + 1 bytes. Returns the length, or -EINVAL for
+ * an empty, overlong or NUL/space-containing name. */
+int ldb_name_fold(const char *name, char out[LDB_NAME_MAX + 1]);
+
+/* ASCII case-insensitive equality of two slices. */
+bool ldb_name_equal(struct ldb_str a, struct ldb_str b);
+
+/* Split a folded query at its first dot: "host.lan.test" gives host
+ * "host" and domain "lan.test"; false when there is no dot. */
+bool ldb_name_split(struct ldb_str name, struct ldb_str *host, struct ldb_str *domain);
+
+#endif

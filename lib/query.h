@@ -1,0 +1,42 @@
+/* Answering lookups from a database transaction. */
+#ifndef LDB_QUERY_H
+#define LDB_QUERY_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "db.h"
+
+struct ldb_addr {
+	uint8_t family;
+	uint8_t addr[16];
+	int64_t expiry;
+};
+
+struct ldb_addrs {
+	struct ldb_addr *v;
+	size_t n, cap;
+};
+
+#define LDB_WANT_INET  0x1
+#define LDB_WANT_INET6 0x2
+
+void ldb_addrs_free(struct ldb_addrs *a);
+
+/* Add an unexpired lease's address, de-duplicated (the later expiry wins). */
+int ldb_addrs_add(struct ldb_addrs *a, const struct ldb_lease *l, int64_t now);
+
+/* Newest expiry first, an infinite lease (0) counting as newest. */
+void ldb_addrs_sort(struct ldb_addrs *a);
+
+/* Every unexpired address of the wanted families for a query name: the
+ * hostname a client sent, ASCII case-insensitive, trailing dot ignored, or
+ * "host.domain" where domain is the lease's DNSMASQ_DOMAIN. Sorted. */
+int ldb_query_name(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, int want,
+		   int64_t now, struct ldb_addrs *out);
+
+/* The unexpired lease holding an address, if it has a hostname. */
+int ldb_query_addr(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
+		   int64_t now, struct ldb_lease *out);
+
+#endif

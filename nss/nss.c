@@ -1,0 +1,294 @@
+/*
+ * glibc NSS host entry points. Compiled once per module; NSS_MODULE names
+ * the service ("leasedb"), and every exported symbol is _nss_<service>_*.
+ * Only these functions translate internal -errno results into NSS status,
+ * errno and h_errno.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <nss.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "lib/cache.h"
+#include "lib/name.h"
+#include "lib/pack.h"
+#include "lib/paths.h"
+#include "lib/query.h"
+
+#define CONCAT2(a, b) a##b
+#define CONCAT(a, b)  CONCAT2(a, b)
+#define ENTRY(fn)     CONCAT(CONCAT(_nss_, NSS_MODULE), CONCAT(_, fn))
+#define PUBLIC        __attribute__((visibility("default")))
+#define STR2(x)       #x
+#define STR(x)        STR2(x)
+
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+static bool debug;
+static const char *snapshot_path;
+
+static void config_init(void)
+{
+	const char *d = secure_getenv("LEASE_DB_DEBUG");
+
+	debug = d && strcmp(d, "1") == 0;
+	snapshot_path = ldb_snapshot_path();
+}
+
+__attribute__((format(printf, 1, 2))) static void dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "nss_" STR(NSS_MODULE) ": ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+struct session {
+	struct ldb_snapshot *snap;
+	MDB_txn *txn;
+};
+
+static int session_open(struct session *s)
+{
+	int r;
+
+	pthread_once(&config_once, config_init);
+	r = ldb_cache_acquire(snapshot_path, &s->snap);
+	if (r < 0) {
+		dbg("%s: %s", snapshot_path, strerror(-r));
+		return r;
+	}
+	r = ldb_mdb_errno(mdb_txn_begin(s->snap->env, NULL, MDB_RDONLY, &s->txn));
+	if (r < 0) {
+		dbg("%s: read transaction: %s", snapshot_path, strerror(-r));
+		ldb_cache_release(s->snap);
+	}
+	return r;
+}
+
+static void session_close(struct session *s)
+{
+	mdb_txn_abort(s->txn);
+	ldb_cache_release(s->snap);
+}
+
+static enum nss_status not_found(int *errnop, int *herrnop)
+{
+	*errnop = ENOENT;
+	*herrnop = HOST_NOT_FOUND;
+	return NSS_STATUS_NOTFOUND;
+}
+
+/* Any error, a missing snapshot (-ENOENT) included, is UNAVAIL except a
+ * buffer that is too small. */
+static enum nss_status failure(int r, int *errnop, int *herrnop)
+{
+	if (r == -ERANGE) {
+		/* The only combination glibc retries with a larger buffer. */
+		*errnop = ERANGE;
+		*herrnop = NETDB_INTERNAL;
+		return NSS_STATUS_TRYAGAIN;
+	}
+	*errnop = -r;
+	*herrnop = NO_RECOVERY;
+	return NSS_STATUS_UNAVAIL;
+}
+
+/* Every unexpired address for name, newest first; returns how many. */
+static int resolve(const char *name, int want, struct ldb_addrs *out)
+{
+	struct session s;
+	int r;
+
+	r = session_open(&s);
+	if (r < 0)
+		return r;
+	r = ldb_query_name(s.txn, &s.snap->dbis, name, want, (int64_t)time(NULL), out);
+	session_close(&s);
+	if (r < 0) {
+		dbg("%s: lookup of \"%s\": %s", snapshot_path, name, strerror(-r));
+		return r == -ENOENT ? -EBADMSG : r; /* a dangling index entry */
+	}
+	dbg("\"%s\": %zu address(es)", name, out->n);
+	return (int)out->n;
+}
+
+/* The query as the canonical name, without its trailing dot. */
+static int canonical(const char *name, char out[LDB_NAME_MAX + 1])
+{
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 0 || n > LDB_NAME_MAX)
+		return -EINVAL;
+	memcpy(out, name, n);
+	out[n] = '\0';
+	return 0;
+}
+
+PUBLIC enum nss_status ENTRY(gethostbyname4_r)(const char *name, struct gaih_addrtuple **pat,
+					       char *buffer, size_t buflen, int *errnop,
+					       int *herrnop, int32_t *ttlp);
+PUBLIC enum nss_status ENTRY(gethostbyname3_r)(const char *name, int af, struct hostent *result,
+					       char *buffer, size_t buflen, int *errnop,
+					       int *herrnop, int32_t *ttlp, char **canonp);
+PUBLIC enum nss_status ENTRY(gethostbyname2_r)(const char *name, int af, struct hostent *result,
+					       char *buffer, size_t buflen, int *errnop,
+					       int *herrnop);
+PUBLIC enum nss_status ENTRY(gethostbyname_r)(const char *name, struct hostent *result,
+					      char *buffer, size_t buflen, int *errnop,
+					      int *herrnop);
+PUBLIC enum nss_status ENTRY(gethostbyaddr2_r)(const void *addr, socklen_t len, int af,
+					       struct hostent *result, char *buffer, size_t buflen,
+					       int *errnop, int *herrnop, int32_t *ttlp);
+PUBLIC enum nss_status ENTRY(gethostbyaddr_r)(const void *addr, socklen_t len, int af,
+					      struct hostent *result, char *buffer, size_t buflen,
+					      int *errnop, int *herrnop);
+
+enum nss_status ENTRY(gethostbyname4_r)(const char *name, struct gaih_addrtuple **pat,
+					char *buffer, size_t buflen, int *errnop, int *herrnop,
+					int32_t *ttlp)
+{
+	struct ldb_addrs a = {0};
+	char canon[LDB_NAME_MAX + 1];
+	int saved = errno, r;
+
+	if (canonical(name, canon) < 0)
+		return not_found(errnop, herrnop);
+	r = resolve(name, LDB_WANT_INET | LDB_WANT_INET6, &a);
+	if (r > 0)
+		r = ldb_pack_gaih(canon, &a, pat, buffer, buflen);
+	else if (r == 0)
+		r = 1; /* not found */
+	ldb_addrs_free(&a);
+	if (r == 1)
+		return not_found(errnop, herrnop);
+	if (r < 0)
+		return failure(r, errnop, herrnop);
+	if (ttlp)
+		*ttlp = 0;
+	errno = saved;
+	return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status ENTRY(gethostbyname3_r)(const char *name, int af, struct hostent *result,
+					char *buffer, size_t buflen, int *errnop, int *herrnop,
+					int32_t *ttlp, char **canonp)
+{
+	struct ldb_addrs a = {0};
+	char canon[LDB_NAME_MAX + 1];
+	int saved = errno, r;
+
+	if (af == AF_UNSPEC)
+		af = AF_INET;
+	if (af != AF_INET && af != AF_INET6) {
+		*errnop = EAFNOSUPPORT;
+		*herrnop = NO_DATA;
+		return NSS_STATUS_UNAVAIL;
+	}
+	if (canonical(name, canon) < 0)
+		return not_found(errnop, herrnop);
+	r = resolve(name, af == AF_INET ? LDB_WANT_INET : LDB_WANT_INET6, &a);
+	if (r > 0)
+		r = ldb_pack_hostent(canon, NULL, af, &a, result, buffer, buflen, canonp);
+	else if (r == 0)
+		r = 1;
+	ldb_addrs_free(&a);
+	if (r == 1)
+		return not_found(errnop, herrnop);
+	if (r < 0)
+		return failure(r, errnop, herrnop);
+	if (ttlp)
+		*ttlp = 0;
+	errno = saved;
+	return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status ENTRY(gethostbyname2_r)(const char *name, int af, struct hostent *result,
+					char *buffer, size_t buflen, int *errnop, int *herrnop)
+{
+	return ENTRY(gethostbyname3_r)(name, af, result, buffer, buflen, errnop, herrnop, NULL,
+				       NULL);
+}
+
+enum nss_status ENTRY(gethostbyname_r)(const char *name, struct hostent *result, char *buffer,
+				       size_t buflen, int *errnop, int *herrnop)
+{
+	return ENTRY(gethostbyname3_r)(name, AF_INET, result, buffer, buflen, errnop, herrnop,
+				       NULL, NULL);
+}
+
+/* h_name is host.domain when the lease has a domain, with the bare
+ * hostname as alias; packed while the snapshot is still held. Returns 0,
+ * 1 when no lease answers, or a negative errno. */
+static int reverse(const void *addr, int af, struct hostent *result, char *buffer, size_t buflen)
+{
+	char host[LDB_HOSTNAME_MAX + 1], fqdn[LDB_NAME_MAX + LDB_HOSTNAME_MAX + 2];
+	struct ldb_addrs a = {0};
+	struct ldb_lease l;
+	struct session s;
+	int r;
+
+	r = session_open(&s);
+	if (r < 0)
+		return r;
+	r = ldb_query_addr(s.txn, &s.snap->dbis, af, addr, (int64_t)time(NULL), &l);
+	if (r == -ENOENT)
+		r = 1;
+	if (r == 0)
+		r = ldb_str_copy(host, sizeof(host), l.hostname);
+	if (r == 0 && l.domain.len)
+		snprintf(fqdn, sizeof(fqdn), "%s.%.*s", host, (int)l.domain.len, l.domain.p);
+	if (r == 0)
+		r = ldb_addrs_add(&a, &l, 0);
+	if (r == 0)
+		r = l.domain.len ? ldb_pack_hostent(fqdn, host, af, &a, result, buffer, buflen, NULL)
+				 : ldb_pack_hostent(host, NULL, af, &a, result, buffer, buflen, NULL);
+	session_close(&s);
+	ldb_addrs_free(&a);
+	return r;
+}
+
+enum nss_status ENTRY(gethostbyaddr2_r)(const void *addr, socklen_t len, int af,
+					struct hostent *result, char *buffer, size_t buflen,
+					int *errnop, int *herrnop, int32_t *ttlp)
+{
+	int saved = errno, r;
+
+	if (!((af == AF_INET && len == 4) || (af == AF_INET6 && len == 16))) {
+		*errnop = EAFNOSUPPORT;
+		*herrnop = NO_RECOVERY;
+		return NSS_STATUS_UNAVAIL;
+	}
+	r = reverse(addr, af, result, buffer, buflen);
+	if (r == 1)
+		return not_found(errnop, herrnop);
+	if (r < 0)
+		return failure(r, errnop, herrnop);
+	if (ttlp)
+		*ttlp = 0;
+	errno = saved;
+	return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status ENTRY(gethostbyaddr_r)(const void *addr, socklen_t len, int af,
+				       struct hostent *result, char *buffer, size_t buflen,
+				       int *errnop, int *herrnop)
+{
+	return ENTRY(gethostbyaddr2_r)(addr, len, af, result, buffer, buflen, errnop, herrnop,
+				       NULL);
+}
