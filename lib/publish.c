@@ -65,6 +65,7 @@ static void remove_stale(int dfd, const char *base)
 		close(fd);
 		return;
 	}
+	rewinddir(d); /* the dup shares its offset with earlier scans */
 	while ((de = readdir(d))) {
 		const char *n = de->d_name;
 

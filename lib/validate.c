@@ -24,8 +24,8 @@ static char lower(char c)
 	return (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
 }
 
-/* "hh:hh:..." with count octets in [1, max]; copies lower-case to out. */
-static int colon_hex(const char *s, unsigned max, char *out)
+/* "hh:hh:..." with count octets in [min, max]; copies lower-case to out. */
+static int colon_hex(const char *s, unsigned min, unsigned max, char *out)
 {
 	unsigned octets = 0;
 
@@ -44,24 +44,25 @@ static int colon_hex(const char *s, unsigned max, char *out)
 		*out++ = *s++;
 	}
 	*out = '\0';
-	return 0;
+	return octets < min ? -EINVAL : 0;
 }
 
 int ldb_parse_mac(const char *s, char *out)
 {
-	/* Non-Ethernet hardware: dnsmasq prefixes the ARP type, "20-...". */
+	/* dnsmasq prefixes the ARP type ("20-...") to anything but a 6-octet
+	 * Ethernet address. */
 	if (hexval(s[0]) >= 0 && hexval(s[1]) >= 0 && s[2] == '-') {
 		out[0] = lower(s[0]);
 		out[1] = lower(s[1]);
 		out[2] = '-';
-		return colon_hex(s + 3, 16, out + 3);
+		return colon_hex(s + 3, 1, 16, out + 3);
 	}
-	return colon_hex(s, 16, out);
+	return colon_hex(s, 6, 6, out);
 }
 
 int ldb_parse_hexid(const char *s, unsigned max_octets, char *out)
 {
-	return colon_hex(s, max_octets, out);
+	return colon_hex(s, 1, max_octets, out);
 }
 
 int ldb_parse_addr(const char *s, int *family, uint8_t addr[16])

@@ -6,8 +6,9 @@
 
 #include "util.h"
 
-/* A hardware address: optional "tt-" type prefix, then 1-16 colon-separated
- * octets of two hex digits. Written lower-case to out (LDB_MAC_MAX + 1). */
+/* A hardware address: 6 colon-separated octets of two hex digits, or a
+ * "tt-" type prefix and 1-16 octets. Written lower-case to out
+ * (LDB_MAC_MAX + 1). */
 int ldb_parse_mac(const char *s, char *out);
 
 /* Colon hex of 1..max_octets octets (client-id, DUID), lower-cased into out

@@ -39,12 +39,13 @@ int main(void)
 	is_int(ldb_parse_mac("52:54:00:AB:cd:01", mac), 0, "MAC accepted");
 	ok(strcmp(mac, "52:54:00:ab:cd:01") == 0, "MAC lower-cased");
 	is_int(ldb_parse_mac("20-00:11", mac), 0, "typed hardware address accepted");
-	ok(ldb_parse_mac("52:54:00:ab:cd", mac) == 0, "short hardware address accepted");
+	ok(ldb_parse_mac("52:54:00:ab:cd", mac) < 0, "5-octet Ethernet address refused");
+	ok(ldb_parse_mac("20-52:54:00:ab:cd:ef:01:02", mac) == 0, "8-octet typed address accepted");
 	ok(ldb_parse_mac("52:54:00:ab:cd:0", mac) < 0 && ldb_parse_mac("5254.00ab", mac) < 0 &&
 		   ldb_parse_mac("", mac) < 0 && ldb_parse_mac("52:54:", mac) < 0 &&
 		   ldb_parse_mac("zz:54:00:ab:cd:01", mac) < 0,
 	   "malformed MACs refused");
-	ok(ldb_parse_mac("00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10", mac) < 0,
+	ok(ldb_parse_mac("01-00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10", mac) < 0,
 	   "17 octets refused");
 
 	ok(ldb_parse_hexid("00:01:00:01:2c", 130, hex) == 0, "DUID accepted");

@@ -1,0 +1,121 @@
+#!/bin/bash
+# lease-db-helper as dnsmasq runs it: options, every bad-input case (with
+# the database unchanged), ignored actions, init output, del and old.
+. "$TOP_SRCDIR/tests/lib.sh"
+setup_state
+
+state() { # everything stored, and the identity of the published file
+	dump --master --all --json 2>&1
+	stat -c '%i' "$LEASE_DB_SNAPSHOT" 2>&1
+}
+
+out=$(helper --help 2>/dev/null); rc=$?
+ok $(( rc != 0 || ${#out} == 0 )) "--help: usage on stdout, exit 0"
+check "--version names the package" sh -c "'$HELPER' --version | grep -q '^lease-db-helper [0-9]'"
+err=$(helper --bogus 2>&1 >/dev/null); rc=$?
+ok $(( rc != 1 )) "unknown option: exit 1"
+ok $(( $(grep -c Usage <<<"$err") != 1 )) "... usage on stderr"
+
+for act in tftp arp-add arp-del relay-snoop some-future-action; do
+	helper $act 52:54:00:00:00:01 10.0.0.1 x >/dev/null 2>&1
+	ok $? "unknown action '$act': exit 0"
+done
+ok $([ ! -e "$LEASE_DB_DIR" ]; echo $?) "... and nothing created"
+
+E=$(( $(now) + 3600 ))
+DNSMASQ_LEASE_EXPIRES=$E DNSMASQ_INTERFACE=v0 DNSMASQ_DOMAIN=lan.test \
+	DNSMASQ_CLIENT_ID=01:52:54:00:00:00:01 helper add 52:54:00:00:00:01 10.0.0.1 guest4
+ok $? "IPv4 add"
+DNSMASQ_LEASE_EXPIRES=0 DNSMASQ_INTERFACE=v0 DNSMASQ_IAID=T7 DNSMASQ_MAC=52:54:00:00:00:01 \
+	DNSMASQ_SERVER_DUID=00:01:00:01:2c:aa:bb:cc helper add 00:01:00:01:32:96 fd77::3b guest6
+ok $? "IPv6 add"
+VIR_BRIDGE_NAME=virbr1 DNSMASQ_LEASE_EXPIRES=1000 helper add 52:54:00:00:00:02 10.1.0.2 other
+ok $? "IPv4 add, bridge from VIR_BRIDGE_NAME, long expired"
+check "the lease is visible once the helper exited" sh -c "'$DUMP' -n guest4 | grep -q 10.0.0.1"
+
+before=$(state)
+# name|expected exit|env...|args...   (fields separated by '|')
+while IFS='|' read -r what code envs args; do
+	[ -z "$what" ] && continue
+	err=$(env $envs "$HELPER" $args 2>&1 >/dev/null); rc=$?
+	ok $(( rc != code )) "$what: exit $code"
+	if [ "$code" = 2 ]; then
+		ok $(( $(printf '%s\n' "$err" | wc -l) != 1 )) "... one line on stderr: $err"
+	fi
+	is "... database unchanged" "$(state)" "$before"
+done <<'CASES'
+malformed MAC|2|DNSMASQ_INTERFACE=v0|add 52:54:00:00:00 10.0.0.9 x
+MAC with a bad digit|2|DNSMASQ_INTERFACE=v0|add 52:54:00:00:0g:01 10.0.0.9 x
+IPv4 address out of range|2|DNSMASQ_INTERFACE=v0|add 52:54:00:00:00:09 10.0.0.256 x
+IPv4 address with junk|2|DNSMASQ_INTERFACE=v0|add 52:54:00:00:00:09 10.0.0.9x x
+IPv6 address malformed|2|DNSMASQ_INTERFACE=v0|add 00:01:00:01 fd77:::3b x
+IPv6 client DUID malformed|2|DNSMASQ_INTERFACE=v0|add 00:01:0 fd77::9 x
+DNSMASQ_MAC malformed|2|DNSMASQ_MAC=zz:00 DNSMASQ_INTERFACE=v0|add 00:01:00:01 fd77::9 x
+IAID not a number|2|DNSMASQ_IAID=12x DNSMASQ_INTERFACE=v0|add 00:01:00:01 fd77::9 x
+IAID beyond 32 bits|2|DNSMASQ_IAID=4294967296 DNSMASQ_INTERFACE=v0|add 00:01:00:01 fd77::9 x
+server DUID malformed|2|DNSMASQ_SERVER_DUID=00:1 DNSMASQ_INTERFACE=v0|add 00:01:00:01 fd77::9 x
+expiry not a number|2|DNSMASQ_LEASE_EXPIRES=soon|add 52:54:00:00:00:09 10.0.0.9 x
+expiry negative|2|DNSMASQ_LEASE_EXPIRES=-5|add 52:54:00:00:00:09 10.0.0.9 x
+expiry overflowing 64 bits|2|DNSMASQ_LEASE_EXPIRES=99999999999999999999|add 52:54:00:00:00:09 10.0.0.9 x
+hostname with underscore|2|DNSMASQ_INTERFACE=v0|add 52:54:00:00:00:09 10.0.0.9 bad_name
+hostname with a dot|2|DNSMASQ_INTERFACE=v0|add 52:54:00:00:00:09 10.0.0.9 a.b
+hostname starting with a hyphen|2|DNSMASQ_INTERFACE=v0|add 52:54:00:00:00:09 10.0.0.9 -abc
+hostname of 64 characters|2|DNSMASQ_INTERFACE=v0|add 52:54:00:00:00:09 10.0.0.9 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+domain with an empty label|2|DNSMASQ_DOMAIN=lan..test|add 52:54:00:00:00:09 10.0.0.9 x
+interface with a slash|2|DNSMASQ_INTERFACE=../x|add 52:54:00:00:00:09 10.0.0.9 x
+bridge name too long|2|VIR_BRIDGE_NAME=abcdefghijklmnop|add 52:54:00:00:00:09 10.0.0.9 x
+client-id malformed|2|DNSMASQ_CLIENT_ID=01:5|add 52:54:00:00:00:09 10.0.0.9 x
+missing address|1|DNSMASQ_INTERFACE=v0|add 52:54:00:00:00:09
+too many arguments|1|DNSMASQ_INTERFACE=v0|add 52:54:00:00:00:09 10.0.0.9 x extra
+init with arguments|1||init extra
+no action at all|1||
+CASES
+
+err=$(helper add 52:54:00:00:00:09 10.0.0.9 x_y 2>&1)
+ok $(grep -q "invalid hostname 'x_y'" <<<"$err"; echo $?) "the message names the field and value: $err"
+
+# init: dnsmasq lease-file lines, IPv4 then duid then IPv6, expired included.
+want="$E 52:54:00:00:00:01 10.0.0.1 guest4 01:52:54:00:00:00:01
+1000 52:54:00:00:00:02 10.1.0.2 other *
+duid 00:01:00:01:2c:aa:bb:cc
+0 T7 fd77::3b guest6 00:01:00:01:32:96"
+is "init prints every lease in lease-file order" "$(helper init)" "$want"
+is "init with VIR_BRIDGE_NAME prints that bridge only" "$(VIR_BRIDGE_NAME=virbr1 helper init)" \
+"1000 52:54:00:00:00:02 10.1.0.2 other *
+duid 00:01:00:01:2c:aa:bb:cc"
+
+# Hostname change as dnsmasq sends it: old without a name, then with the new.
+DNSMASQ_OLD_HOSTNAME=guest4 DNSMASQ_LEASE_EXPIRES=$E helper old 52:54:00:00:00:01 10.0.0.1
+ok $? "old without hostname"
+is "... the name is gone" "$(dump -n guest4 | tail -n +2)" ""
+is "... the interface is kept" "$(dump --json | grep -c '"interface": "v0"')" "2"
+DNSMASQ_LEASE_EXPIRES=$E helper old 52:54:00:00:00:01 10.0.0.1 renamed
+ok $? "old with the new hostname"
+ok $(dump -n renamed | grep -q 10.0.0.1; echo $?) "... the new name answers"
+
+helper del 52:54:00:00:00:01 10.0.0.1 renamed
+ok $? "del"
+is "... the lease is gone" "$(dump -n renamed | tail -n +2)" ""
+helper del 52:54:00:00:00:01 10.0.0.1 renamed
+ok $? "del of an unknown lease is not an error"
+
+# Temporary files left by a helper that died are removed by the next one.
+touch "$T/run/.leases.mdb.AbC123" "$T/run/.leases.mdb.gen.XyZ789"
+helper add 52:54:00:00:00:05 10.0.0.5 five
+ok $([ ! -e "$T/run/.leases.mdb.AbC123" ] && [ ! -e "$T/run/.leases.mdb.gen.XyZ789" ]; echo $?) \
+	"stale temporary snapshot files removed"
+
+# Unsafe directories are refused.
+chmod 0770 "$LEASE_DB_DIR"
+helper add 52:54:00:00:00:06 10.0.0.6 six 2>/dev/null
+ok $(( $? != 3 )) "group-writable master directory refused (exit 3)"
+chmod 0700 "$LEASE_DB_DIR"
+mkdir "$T/elsewhere"
+LEASE_DB_SNAPSHOT=$T/link/leases.mdb
+ln -s "$T/elsewhere" "$T/link"
+LEASE_DB_SNAPSHOT=$T/link/leases.mdb helper add 52:54:00:00:00:06 10.0.0.6 six 2>/dev/null
+ok $(( $? != 3 )) "symlinked run directory refused (exit 3)"
+ok $([ -z "$(ls -A "$T/elsewhere")" ]; echo $?) "... nothing written through the symlink"
+LEASE_DB_SNAPSHOT=$T/run/leases.mdb
+
+done_testing

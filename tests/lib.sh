@@ -1,0 +1,100 @@
+# Shared by the shell tests: TAP output, paths, temporary state, and running
+# commands through the real resolver in a private mount namespace.
+set -u
+
+B=${TOP_BUILDDIR:?run through make check}
+S=${TOP_SRCDIR:?run through make check}
+HELPER=$B/helper/lease-db-helper
+DUMP=$B/helper/lease-db-dump
+MKLEASES=$B/tests/tools/mkleases
+GAI=$B/tests/tools/gai
+NSSLIB=$B/nss/.libs
+# Under make check-valgrind, the project's programs run under valgrind.
+VG=${LEASE_DB_VALGRIND:-}
+
+t_n=0
+t_failed=0
+
+ok() { # ok STATUS DESCRIPTION
+	t_n=$((t_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $t_n - $2"
+	else
+		echo "not ok $t_n - $2"
+		t_failed=$((t_failed + 1))
+	fi
+}
+
+check() { # check DESCRIPTION CMD... : ok when CMD succeeds
+	local d=$1
+	shift
+	"$@"
+	ok $? "$d"
+}
+
+is() { # is DESCRIPTION GOT WANT
+	if [ "$2" = "$3" ]; then
+		ok 0 "$1"
+	else
+		ok 1 "$1"
+		printf '%s\n' "# got:" "$2" "# want:" "$3" | sed 's/^/#   /'
+	fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+done_testing() {
+	echo "1..$t_n"
+	[ "$t_failed" -eq 0 ]
+	exit $?
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root (mount and network namespaces)"
+}
+
+# A state directory any user can traverse, removed on exit.
+setup_state() {
+	T=$(mktemp -d /tmp/lease-db-test.XXXXXX) || bail "mktemp"
+	chmod 755 "$T"
+	trap 'cleanup_state' EXIT
+	export LEASE_DB_DIR=$T/master LEASE_DB_SNAPSHOT=$T/run/leases.mdb
+	printf 'hosts: files leasedb\n' >"$T/nsswitch.conf"
+}
+
+cleanup_state() {
+	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+helper() { $VG "$HELPER" "$@"; }
+dump() { $VG "$DUMP" "$@"; }
+
+now() { date +%s; }
+
+# as USER CMD... : run CMD with our nsswitch.conf and module, as root or as
+# nobody, in a private mount namespace. Only LEASE_DB_SNAPSHOT is passed.
+as() {
+	local user=$1
+	shift
+	local pre=""
+	[ "$user" = nobody ] && pre="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0" /etc/nsswitch.conf && exec "$@"' \
+		"$T/nsswitch.conf" $pre env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="$NSSLIB" \
+		LEASE_DB_SNAPSHOT="$LEASE_DB_SNAPSHOT" ${LEASE_DB_DEBUG:+LEASE_DB_DEBUG=1} $VG "$@"
+}
+
+# resolve USER [-4|-6] NAME : addresses, sorted, one per line
+resolve() {
+	local user=$1
+	shift
+	as "$user" "$GAI" "$@" | sort
+	return "${PIPESTATUS[0]}"
+}
