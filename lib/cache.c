@@ -234,3 +234,11 @@ void ldb_cache_release(struct ldb_snapshot *s)
 out:
 	pthread_mutex_unlock(&lock);
 }
+
+/* Runs when glibc unloads the module (dlclose, __libc_freeres): no
+ * lookup can be in progress then. */
+__attribute__((destructor)) static void cache_free(void)
+{
+	atfork_child();
+	unmap_gen();
+}

@@ -12,7 +12,9 @@ __attribute__((format(printf, 2, 3))) static int tap_ok(int cond, const char *fm
 {
 	va_list ap;
 
-	tap_n++;
+	/* Line-buffered so forked children never repeat earlier output. */
+	if (tap_n++ == 0)
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("%sok %d - ", cond ? "" : "not ", tap_n);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);

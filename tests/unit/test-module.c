@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -104,6 +106,109 @@ static int gbn3_addrs(const char *name, int af, char out[][INET6_ADDRSTRLEN], in
 	for (; he.h_addr_list[n] && n < max; n++)
 		inet_ntop(he.h_addrtype, he.h_addr_list[n], out[n], INET6_ADDRSTRLEN);
 	return n;
+}
+
+
+static int publish(const char *line)
+{
+	char cmd[512];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s/tests/tools/mkleases %s/master %s/run/leases.mdb",
+		 getenv("TOP_BUILDDIR"), dir, dir);
+	p = popen(cmd, "w");
+	if (!p)
+		return -1;
+	fputs(line, p);
+	return pclose(p) == 0 ? 0 : -1;
+}
+
+static int count_many(void)
+{
+	char buf[8192];
+	struct gaih_addrtuple *pat = NULL;
+	int err, herr, n = 0;
+
+	if (gbn4("many", &pat, buf, sizeof(buf), &err, &herr, NULL) != NSS_STATUS_SUCCESS)
+		return -1;
+	for (; pat; pat = pat->next)
+		n++;
+	return n;
+}
+
+static volatile int stop_threads;
+
+static void *reader(void *arg)
+{
+	long wrong = 0, calls = 0;
+
+	(void)arg;
+	while (!stop_threads || calls < 2000) {
+		if (count_many() != 40)
+			wrong++;
+		calls++;
+	}
+	return (void *)wrong;
+}
+
+/* Readers in four threads while the snapshot is republished under them. */
+static void test_threads(void)
+{
+	pthread_t th[4];
+	long wrong = 0;
+	int pub = 0;
+
+	stop_threads = 0;
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, reader, NULL);
+	for (int i = 0; i < 10; i++) {
+		char line[64];
+		snprintf(line, sizeof(line), "churn%d 10.8.0.%d 0\n", i, i + 1);
+		pub += publish(line) == 0;
+	}
+	stop_threads = 1;
+	for (int i = 0; i < 4; i++) {
+		void *w;
+		pthread_join(th[i], &w);
+		wrong += (long)w;
+	}
+	is_int(pub, 10, "republished 10 times while 4 threads looked up");
+	is_int(wrong, 0, "no thread saw a wrong or failed answer");
+}
+
+/* A process that forks after its first lookup keeps working in the child,
+ * and the child sees snapshots published after the fork. */
+static void test_fork(void)
+{
+	int go[2], status = -1;
+	pid_t pid;
+
+	ok(count_many() == 40, "parent looked up before fork");
+	if (pipe(go) < 0)
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char c, a[2][INET6_ADDRSTRLEN];
+		enum nss_status st;
+		int err, herr, n;
+
+		if (count_many() != 40)
+			_exit(1);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		n = gbn3_addrs("afterfork", AF_INET, a, 2, &st, &err, &herr);
+		_exit(n == 1 && strcmp(a[0], "10.10.0.1") == 0 ? 0 : 3);
+	}
+	ok(publish("afterfork 10.10.0.1 0\n") == 0, "published after fork");
+	if (write(go[1], "x", 1) != 1)
+		printf("# pipe write failed\n");
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "child: lookups work and see the new snapshot (status %d)", status);
+	ok(count_many() == 40, "parent still answers after the child exited");
+	close(go[0]);
+	close(go[1]);
 }
 
 int main(void)
@@ -212,6 +317,8 @@ int main(void)
 		n = gbn3_addrs("fresh", AF_INET, a, 8, &st, &err, &herr);
 		ok(n == 1 && strcmp(a[0], "10.9.0.1") == 0, "new snapshot seen at once");
 	}
+	test_threads();
+	test_fork();
 	dlclose(h);
 	{
 		char cmd[600];

@@ -1,0 +1,28 @@
+#!/bin/bash
+# make install puts every file where the design says, leaves no .la behind,
+# installs man pages that render without warnings; make uninstall removes all.
+. "$TOP_SRCDIR/tests/lib.sh"
+setup_state
+D=$T/dest
+make -s -C "$B" install DESTDIR="$D" >"$T/install.log" 2>&1
+ok $? "make install DESTDIR=..."
+prefix=$(sed -n 's/^prefix = //p' "$B/Makefile")
+exec_prefix=$(sed -n 's/^exec_prefix = //p' "$B/Makefile" | sed "s|\${prefix}|$prefix|")
+libdir=$(sed -n 's/^libdir = //p' "$B/Makefile" | sed "s|\${exec_prefix}|$exec_prefix|")
+for f in "$libdir/libnss_leasedb.so.2" "$exec_prefix/libexec/lease-db-helper" \
+	"$exec_prefix/sbin/lease-db-dump" "$prefix/share/man/man8/lease-db-helper.8" \
+	"$prefix/share/man/man8/lease-db-dump.8" "$prefix/share/man/man8/nss-leasedb.8"; do
+	ok $([ -f "$D$f" ]; echo $?) "installed $f"
+done
+is "no libtool archive installed" "$(find "$D" -name '*.la')" ""
+if command -v man >/dev/null; then
+	for m in "$D$prefix"/share/man/man8/*.8; do
+		w=$(MANWIDTH=80 man --warnings -E UTF-8 -l "$m" 2>&1 >/dev/null)
+		is "$(basename "$m") renders without warnings" "$w" ""
+	done
+	ok $(grep -q '/run/lease-db/leases.mdb\|/lease-db/leases.mdb' "$D$prefix/share/man/man8/nss-leasedb.8"; echo $?) "man pages carry the configured paths"
+fi
+make -s -C "$B" uninstall DESTDIR="$D" >>"$T/install.log" 2>&1
+ok $? "make uninstall"
+is "make uninstall removes every installed file" "$(find "$D" -type f -o -type l)" ""
+done_testing
