@@ -51,19 +51,20 @@ struct ctx {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: " PROG " [OPTION]...\n"
-		"Show the DHCP leases lease-db knows.\n"
-		"\n"
-		"  -j, --json             print a JSON array (libvirt .status field names)\n"
-		"  -a, --all              include expired leases\n"
-		"  -n, --name=NAME        only leases answering NAME (host or host.domain)\n"
-		"  -i, --interface=IF     only leases on interface IF\n"
-		"  -m, --master           read the master database (root) instead of the snapshot\n"
-		"  -h, --help             show this help\n"
-		"  -V, --version          show the version\n"
-		"\n"
-		"Exit status: 0 success, 1 usage, 2 no database, 3 database unreadable or invalid.\n");
+	fprintf(
+	    f,
+	    "Usage: " PROG " [OPTION]...\n"
+	    "Show the DHCP leases lease-db knows.\n"
+	    "\n"
+	    "  -j, --json             print a JSON array (libvirt .status field names)\n"
+	    "  -a, --all              include expired leases\n"
+	    "  -n, --name=NAME        only leases answering NAME (host or host.domain)\n"
+	    "  -i, --interface=IF     only leases on interface IF\n"
+	    "  -m, --master           read the master database (root) instead of the snapshot\n"
+	    "  -h, --help             show this help\n"
+	    "  -V, --version          show the version\n"
+	    "\n"
+	    "Exit status: 0 success, 1 usage, 2 no database, 3 database unreadable or invalid.\n");
 }
 
 /* Does the lease answer name the way the NSS module would? */
@@ -94,7 +95,8 @@ static void format_expiry(int64_t expiry, int64_t now, char *buf, size_t len)
 		return;
 	}
 	if (a >= 86400)
-		snprintf(span, sizeof(span), "%" PRIu64 "d %" PRIu64 "h", a / 86400, a % 86400 / 3600);
+		snprintf(span, sizeof(span), "%" PRIu64 "d %" PRIu64 "h", a / 86400,
+		         a % 86400 / 3600);
 	else if (a >= 3600)
 		snprintf(span, sizeof(span), "%" PRIu64 "h %" PRIu64 "m", a / 3600, a % 3600 / 60);
 	else if (a >= 60)
@@ -130,8 +132,8 @@ static int add_json(struct ctx *c, const struct ldb_lease *l, const char *addr)
 		return -ENOMEM;
 	r = 0;
 	if (l->flags & LDB_LEASE_HAS_IAID) {
-		snprintf(iaid, sizeof(iaid), "%s%" PRIu32, (l->flags & LDB_LEASE_TEMPORARY) ? "T" : "",
-			 l->iaid);
+		snprintf(iaid, sizeof(iaid), "%s%" PRIu32,
+		         (l->flags & LDB_LEASE_TEMPORARY) ? "T" : "", l->iaid);
 		r = add_str(o, "iaid", ldb_str_from(iaid));
 	}
 	if (r == 0)
@@ -191,7 +193,7 @@ static int visit(const struct ldb_lease *l, void *p)
 	if (!c->o->all && l->expiry != 0 && l->expiry < c->now)
 		return 0;
 	if (c->o->iface && (l->iface.len != strlen(c->o->iface) ||
-			    memcmp(l->iface.p, c->o->iface, l->iface.len) != 0))
+	                    memcmp(l->iface.p, c->o->iface, l->iface.len) != 0))
 		return 0;
 	if (c->o->name && !matches_name(l, c->o->name))
 		return 0;
@@ -208,14 +210,14 @@ static const char *dash(const char *s)
 static int print_table(const struct ctx *c)
 {
 	static const char *hdr[] = {"HOSTNAME", "IP ADDRESS", "MAC ADDRESS", "INTERFACE",
-				    "EXPIRES"};
+	                            "EXPIRES"};
 	int w[4];
 
 	for (int i = 0; i < 4; i++)
 		w[i] = (int)strlen(hdr[i]);
 	for (size_t i = 0; i < c->n; i++) {
 		const char *f[4] = {dash(c->rows[i].host), c->rows[i].addr, dash(c->rows[i].mac),
-				    dash(c->rows[i].iface)};
+		                    dash(c->rows[i].iface)};
 
 		for (int j = 0; j < 4; j++)
 			if ((int)strlen(f[j]) > w[j])
@@ -259,8 +261,8 @@ static int dump(const struct opts *o)
 		r = ldb_snapshot_open(path, &snap);
 	if (r < 0) {
 		fprintf(stderr, PROG ": %s: %s%s\n", path,
-			r == -EPERM ? "not trusted (owner or permissions)" : strerror(-r),
-			r == -ENOENT ? " (no lease has been recorded yet?)" : "");
+		        r == -EPERM ? "not trusted (owner or permissions)" : strerror(-r),
+		        r == -ENOENT ? " (no lease has been recorded yet?)" : "");
 		return r == -ENOENT ? EXIT_NODB : EXIT_BADDB;
 	}
 	if (o->json) {
@@ -276,8 +278,9 @@ static int dump(const struct opts *o)
 		goto out;
 	}
 	if (c.array)
-		printf("%s\n", json_object_to_json_string_ext(c.array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-								     JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+		                   c.array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		                                JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		print_table(&c);
 	if (fflush(stdout) == EOF)
@@ -293,14 +296,10 @@ out:
 int main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"all", no_argument, NULL, 'a'},
-		{"name", required_argument, NULL, 'n'},
-		{"interface", required_argument, NULL, 'i'},
-		{"master", no_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},       {"all", no_argument, NULL, 'a'},
+	    {"name", required_argument, NULL, 'n'}, {"interface", required_argument, NULL, 'i'},
+	    {"master", no_argument, NULL, 'm'},     {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
 	int c;

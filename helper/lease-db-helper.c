@@ -28,17 +28,16 @@ enum { EXIT_USAGE = 1, EXIT_INVALID = 2, EXIT_DB = 3 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: " PROG " add|old|del MAC|DUID ADDRESS [HOSTNAME]\n"
-		"       " PROG " init\n"
-		"       " PROG " --help | --version\n"
-		"\n"
-		"dnsmasq's --dhcp-script: records DHCP leases for the leasedb NSS module.\n"
-		"Other actions are ignored. Lease details come from DNSMASQ_* variables.\n"
-		"\n"
-		"Environment:\n"
-		"  LEASE_DB_DIR       master database directory (default " LDB_MASTER_DIR ")\n"
-		"  LEASE_DB_SNAPSHOT  published snapshot (default " LDB_SNAPSHOT_PATH ")\n");
+	fprintf(f, "Usage: " PROG " add|old|del MAC|DUID ADDRESS [HOSTNAME]\n"
+	           "       " PROG " init\n"
+	           "       " PROG " --help | --version\n"
+	           "\n"
+	           "dnsmasq's --dhcp-script: records DHCP leases for the leasedb NSS module.\n"
+	           "Other actions are ignored. Lease details come from DNSMASQ_* variables.\n"
+	           "\n"
+	           "Environment:\n"
+	           "  LEASE_DB_DIR       master database directory (default " LDB_MASTER_DIR ")\n"
+	           "  LEASE_DB_SNAPSHOT  published snapshot (default " LDB_SNAPSHOT_PATH ")\n");
 }
 
 static const char *env_get(const char *name)
@@ -58,8 +57,7 @@ struct kept {
 	char mac[LDB_MAC_MAX + 1];
 };
 
-static int keep_stored(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev,
-		       struct kept *k)
+static int keep_stored(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev, struct kept *k)
 {
 	struct ldb_lease old;
 	int r;
@@ -121,8 +119,8 @@ static int print_lease(const struct ldb_lease *l, void *p)
 
 	if (l->family != c->family)
 		return 0;
-	if (c->iface.len && (l->iface.len != c->iface.len ||
-			     memcmp(l->iface.p, c->iface.p, c->iface.len) != 0))
+	if (c->iface.len &&
+	    (l->iface.len != c->iface.len || memcmp(l->iface.p, c->iface.p, c->iface.len) != 0))
 		return 0;
 	if (!inet_ntop(l->family, l->addr, addr, sizeof(addr)))
 		return -errno;
@@ -132,8 +130,9 @@ static int print_lease(const struct ldb_lease *l, void *p)
 	else
 		fprintf(c->out, "%s%" PRIu32, (l->flags & LDB_LEASE_TEMPORARY) ? "T" : "", l->iaid);
 	fprintf(c->out, " %s %.*s %.*s\n", addr, (int)(l->hostname.len ? l->hostname.len : 1),
-		l->hostname.len ? l->hostname.p : "*", (int)(l->client_id.len ? l->client_id.len : 1),
-		l->client_id.len ? l->client_id.p : "*");
+	        l->hostname.len ? l->hostname.p : "*",
+	        (int)(l->client_id.len ? l->client_id.len : 1),
+	        l->client_id.len ? l->client_id.p : "*");
 	return 0;
 }
 
@@ -168,9 +167,9 @@ static int print_init(struct ldb_master *m, const struct ldb_event *ev)
 int main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ldb_master *m = NULL;
 	struct ldb_event ev;
@@ -225,7 +224,7 @@ int main(int argc, char *argv[])
 		r = ldb_publish(m, ldb_snapshot_path(), txnid);
 		if (r < 0)
 			fprintf(stderr, PROG ": publishing %s: %s\n", ldb_snapshot_path(),
-				strerror(-r));
+			        strerror(-r));
 	}
 	ldb_master_close(m);
 	return r < 0 ? EXIT_DB : 0;

@@ -49,7 +49,7 @@ int ldb_db_open(MDB_txn *txn, bool create, struct ldb_dbis *dbis)
 }
 
 int ldb_db_get(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
-	       struct ldb_lease *out)
+               struct ldb_lease *out)
 {
 	uint8_t kb[LDB_ADDRKEY_MAX];
 	MDB_val k = {ldb_addrkey(family, addr, kb), kb}, v;
@@ -114,7 +114,7 @@ static int index_put(MDB_txn *txn, MDB_dbi dbi, struct ldb_str s, MDB_val *addrk
 /* The old record's strings point into a page that the deletes below may
  * recycle within this transaction, so copy them first. */
 static int unindex(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_lease *old,
-		   MDB_val *k)
+                   MDB_val *k)
 {
 	char host[LDB_HOSTNAME_MAX + 1], mac[LDB_MAC_MAX + 1];
 	int r;
@@ -173,8 +173,7 @@ int ldb_db_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint
 	return ldb_mdb_errno(mdb_del(txn, dbis->lease, &k, NULL));
 }
 
-int ldb_db_meta_get(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key,
-		    struct ldb_str *val)
+int ldb_db_meta_get(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key, struct ldb_str *val)
 {
 	MDB_val k = {strlen(key), (void *)key}, v;
 	int r = ldb_mdb_errno(mdb_get(txn, dbis->meta, &k, &v));
@@ -186,8 +185,7 @@ int ldb_db_meta_get(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key,
 	return 0;
 }
 
-int ldb_db_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key,
-		    struct ldb_str val)
+int ldb_db_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key, struct ldb_str val)
 {
 	MDB_val k = {strlen(key), (void *)key}, v = {val.len, (void *)val.p};
 
@@ -195,7 +193,7 @@ int ldb_db_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key,
 }
 
 int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
-		   int (*fn)(const struct ldb_lease *l, void *ctx), void *ctx)
+                   int (*fn)(const struct ldb_lease *l, void *ctx), void *ctx)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -220,7 +218,7 @@ int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
 }
 
 int ldb_db_foreach_dup(MDB_txn *txn, MDB_dbi dbi, struct ldb_str key,
-		       int (*fn)(const MDB_val *val, void *ctx), void *ctx)
+                       int (*fn)(const MDB_val *val, void *ctx), void *ctx)
 {
 	MDB_cursor *c;
 	MDB_val k = {key.len, (void *)key.p}, v;

@@ -24,7 +24,7 @@ int ldb_db_open(MDB_txn *txn, bool create, struct ldb_dbis *dbis);
 
 /* Read one lease by address; its strings point into the map. */
 int ldb_db_get(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
-	       struct ldb_lease *out);
+               struct ldb_lease *out);
 
 /* Insert or replace the lease at l->addr, keeping every index in step. */
 int ldb_db_put(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_lease *l);
@@ -34,17 +34,16 @@ int ldb_db_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint
 
 /* A metadata value; -ENOENT if absent. */
 int ldb_db_meta_get(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key,
-		    struct ldb_str *val);
-int ldb_db_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key,
-		    struct ldb_str val);
+                    struct ldb_str *val);
+int ldb_db_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key, struct ldb_str val);
 
 /* Call fn for every lease in address order; a non-zero return stops the walk
  * and is returned. A record that does not decode stops it with its error. */
 int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
-		   int (*fn)(const struct ldb_lease *l, void *ctx), void *ctx);
+                   int (*fn)(const struct ldb_lease *l, void *ctx), void *ctx);
 
 /* Call fn with each address key stored under key in a dupsort table. */
 int ldb_db_foreach_dup(MDB_txn *txn, MDB_dbi dbi, struct ldb_str key,
-		       int (*fn)(const MDB_val *val, void *ctx), void *ctx);
+                       int (*fn)(const MDB_val *val, void *ctx), void *ctx);
 
 #endif

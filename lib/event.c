@@ -13,8 +13,7 @@
 #define DUID_MAX_OCTETS     130 /* RFC 8415: 128 + 2-byte type */
 #define CLIENTID_MAX_OCTETS 255
 
-__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, const char *fmt,
-						     ...)
+__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -80,7 +79,7 @@ static int parse_common(ldb_getenv_fn env, struct ldb_event *ev, char *err, size
 }
 
 static int parse_v4(const char *id, ldb_getenv_fn env, struct ldb_event *ev, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	const char *v;
 
@@ -99,7 +98,7 @@ static int parse_v4(const char *id, ldb_getenv_fn env, struct ldb_event *ev, cha
 }
 
 static int parse_v6(const char *id, ldb_getenv_fn env, struct ldb_event *ev, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	struct ldb_lease *l = &ev->lease;
 	const char *v;
@@ -135,7 +134,7 @@ static int parse_v6(const char *id, ldb_getenv_fn env, struct ldb_event *ev, cha
  * the client sent, used (as libvirt does) only when argv has none and only
  * if it is a valid name, since dnsmasq may have refused it already. */
 static int parse_hostname(const char *arg, ldb_getenv_fn env, struct ldb_event *ev, char *err,
-			  size_t errlen)
+                          size_t errlen)
 {
 	struct ldb_str h;
 
@@ -153,7 +152,7 @@ static int parse_hostname(const char *arg, ldb_getenv_fn env, struct ldb_event *
 }
 
 int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb_event *ev,
-		    char *err, size_t errlen)
+                    char *err, size_t errlen)
 {
 	int family, r;
 
@@ -185,7 +184,7 @@ int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb
 	ev->lease.family = (uint8_t)family;
 
 	r = family == AF_INET ? parse_v4(args[1], env, ev, err, errlen)
-			      : parse_v6(args[1], env, ev, err, errlen);
+	                      : parse_v6(args[1], env, ev, err, errlen);
 	if (r == 0)
 		r = parse_hostname(nargs == 4 ? args[3] : NULL, env, ev, err, errlen);
 	if (r == 0)

@@ -32,6 +32,6 @@ typedef const char *(*ldb_getenv_fn)(const char *name);
  * and the DNSMASQ_* environment. On bad input returns -EINVAL and writes a
  * message naming the field to err; a wrong argument count is -E2BIG. */
 int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb_event *ev,
-		    char *err, size_t errlen);
+                    char *err, size_t errlen);
 
 #endif

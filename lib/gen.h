@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define LDB_GEN_MAGIC UINT64_C(0x314e45474244454c) /* "LEDBGEN1" */
-#define LDB_GEN_SIZE  4096                          /* never truncated or resized */
+#define LDB_GEN_SIZE  4096                         /* never truncated or resized */
 
 struct ldb_gen {
 	uint64_t magic;

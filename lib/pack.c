@@ -17,7 +17,7 @@ static size_t align_pad(const char *buf, size_t align)
 }
 
 int ldb_pack_hostent(const char *name, const char *alias, int af, const struct ldb_addrs *a,
-		     struct hostent *he, char *buf, size_t buflen, char **canonp)
+                     struct hostent *he, char *buf, size_t buflen, char **canonp)
 {
 	size_t alen = af == AF_INET ? 4 : 16;
 	size_t nlen = strlen(name) + 1, alialen = alias ? strlen(alias) + 1 : 0;
@@ -59,7 +59,7 @@ int ldb_pack_hostent(const char *name, const char *alias, int af, const struct l
 }
 
 int ldb_pack_gaih(const char *name, const struct ldb_addrs *a, struct gaih_addrtuple **pat,
-		  char *buf, size_t buflen)
+                  char *buf, size_t buflen)
 {
 	size_t nlen = strlen(name) + 1;
 	size_t pad = align_pad(buf, alignof(struct gaih_addrtuple));

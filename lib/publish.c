@@ -138,7 +138,7 @@ map:
 }
 
 static int copy_snapshot(struct ldb_master *m, int dfd, const char *dir, const char *base,
-			 uint64_t *txn)
+                         uint64_t *txn)
 {
 	char tmp[NAME_MAX + 1];
 	int fd, r;

@@ -105,7 +105,7 @@ static int add_key(const MDB_val *key, void *p)
 }
 
 int ldb_query_name(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, int want,
-		   int64_t now, struct ldb_addrs *out)
+                   int64_t now, struct ldb_addrs *out)
 {
 	char folded[LDB_NAME_MAX + 1];
 	struct name_ctx c = {txn, dbis, LDB_STR_NULL, want, now, out};
@@ -131,7 +131,7 @@ int ldb_query_name(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, 
 }
 
 int ldb_query_addr(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
-		   int64_t now, struct ldb_lease *out)
+                   int64_t now, struct ldb_lease *out)
 {
 	int r = ldb_db_get(txn, dbis, family, addr, out);
 

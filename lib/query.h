@@ -33,10 +33,10 @@ void ldb_addrs_sort(struct ldb_addrs *a);
  * hostname a client sent, ASCII case-insensitive, trailing dot ignored, or
  * "host.domain" where domain is the lease's DNSMASQ_DOMAIN. Sorted. */
 int ldb_query_name(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, int want,
-		   int64_t now, struct ldb_addrs *out);
+                   int64_t now, struct ldb_addrs *out);
 
 /* The unexpired lease holding an address, if it has a hostname. */
 int ldb_query_addr(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
-		   int64_t now, struct ldb_lease *out);
+                   int64_t now, struct ldb_lease *out);
 
 #endif

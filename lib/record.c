@@ -16,7 +16,7 @@
 #define NSTRINGS    5
 
 static const size_t str_max[NSTRINGS] = {
-	LDB_MAC_MAX, LDB_HOSTNAME_MAX, LDB_DOMAIN_MAX, LDB_IFNAME_MAX, LDB_HEXID_MAX,
+    LDB_MAC_MAX, LDB_HOSTNAME_MAX, LDB_DOMAIN_MAX, LDB_IFNAME_MAX, LDB_HEXID_MAX,
 };
 
 static void strings_of(const struct ldb_lease *l, const struct ldb_str *out[NSTRINGS])

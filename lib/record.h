@@ -10,8 +10,8 @@
 /* Bump when the encoding or the database layout changes incompatibly. */
 #define LDB_FORMAT_VERSION 1
 
-#define LDB_MAC_MAX      51  /* "tt-" + 16 colon-separated octets */
-#define LDB_HOSTNAME_MAX 63  /* one RFC 1123 label */
+#define LDB_MAC_MAX      51 /* "tt-" + 16 colon-separated octets */
+#define LDB_HOSTNAME_MAX 63 /* one RFC 1123 label */
 #define LDB_DOMAIN_MAX   253
 #define LDB_IFNAME_MAX   15  /* IFNAMSIZ - 1 */
 #define LDB_HEXID_MAX    779 /* 260 octets of colon hex: client-id or DUID */

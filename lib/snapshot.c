@@ -38,7 +38,8 @@ static int check_mapped(MDB_env *env, const struct stat *pre)
 		r = ldb_mdb_errno(mdb_env_stat(env, &ms));
 	if (r < 0)
 		return r;
-	if ((unsigned long long)st.st_size < ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize)
+	if ((unsigned long long)st.st_size <
+	    ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize)
 		return -EBADMSG;
 	return 0;
 }

@@ -141,27 +141,26 @@ static int canonical(const char *name, char out[LDB_NAME_MAX + 1])
 }
 
 PUBLIC enum nss_status ENTRY(gethostbyname4_r)(const char *name, struct gaih_addrtuple **pat,
-					       char *buffer, size_t buflen, int *errnop,
-					       int *herrnop, int32_t *ttlp);
+                                               char *buffer, size_t buflen, int *errnop,
+                                               int *herrnop, int32_t *ttlp);
 PUBLIC enum nss_status ENTRY(gethostbyname3_r)(const char *name, int af, struct hostent *result,
-					       char *buffer, size_t buflen, int *errnop,
-					       int *herrnop, int32_t *ttlp, char **canonp);
+                                               char *buffer, size_t buflen, int *errnop,
+                                               int *herrnop, int32_t *ttlp, char **canonp);
 PUBLIC enum nss_status ENTRY(gethostbyname2_r)(const char *name, int af, struct hostent *result,
-					       char *buffer, size_t buflen, int *errnop,
-					       int *herrnop);
+                                               char *buffer, size_t buflen, int *errnop,
+                                               int *herrnop);
 PUBLIC enum nss_status ENTRY(gethostbyname_r)(const char *name, struct hostent *result,
-					      char *buffer, size_t buflen, int *errnop,
-					      int *herrnop);
+                                              char *buffer, size_t buflen, int *errnop,
+                                              int *herrnop);
 PUBLIC enum nss_status ENTRY(gethostbyaddr2_r)(const void *addr, socklen_t len, int af,
-					       struct hostent *result, char *buffer, size_t buflen,
-					       int *errnop, int *herrnop, int32_t *ttlp);
+                                               struct hostent *result, char *buffer, size_t buflen,
+                                               int *errnop, int *herrnop, int32_t *ttlp);
 PUBLIC enum nss_status ENTRY(gethostbyaddr_r)(const void *addr, socklen_t len, int af,
-					      struct hostent *result, char *buffer, size_t buflen,
-					      int *errnop, int *herrnop);
+                                              struct hostent *result, char *buffer, size_t buflen,
+                                              int *errnop, int *herrnop);
 
-enum nss_status ENTRY(gethostbyname4_r)(const char *name, struct gaih_addrtuple **pat,
-					char *buffer, size_t buflen, int *errnop, int *herrnop,
-					int32_t *ttlp)
+enum nss_status ENTRY(gethostbyname4_r)(const char *name, struct gaih_addrtuple **pat, char *buffer,
+                                        size_t buflen, int *errnop, int *herrnop, int32_t *ttlp)
 {
 	struct ldb_addrs a = {0};
 	char canon[LDB_NAME_MAX + 1];
@@ -186,8 +185,8 @@ enum nss_status ENTRY(gethostbyname4_r)(const char *name, struct gaih_addrtuple 
 }
 
 enum nss_status ENTRY(gethostbyname3_r)(const char *name, int af, struct hostent *result,
-					char *buffer, size_t buflen, int *errnop, int *herrnop,
-					int32_t *ttlp, char **canonp)
+                                        char *buffer, size_t buflen, int *errnop, int *herrnop,
+                                        int32_t *ttlp, char **canonp)
 {
 	struct ldb_addrs a = {0};
 	char canon[LDB_NAME_MAX + 1];
@@ -219,17 +218,17 @@ enum nss_status ENTRY(gethostbyname3_r)(const char *name, int af, struct hostent
 }
 
 enum nss_status ENTRY(gethostbyname2_r)(const char *name, int af, struct hostent *result,
-					char *buffer, size_t buflen, int *errnop, int *herrnop)
+                                        char *buffer, size_t buflen, int *errnop, int *herrnop)
 {
 	return ENTRY(gethostbyname3_r)(name, af, result, buffer, buflen, errnop, herrnop, NULL,
-				       NULL);
+	                               NULL);
 }
 
 enum nss_status ENTRY(gethostbyname_r)(const char *name, struct hostent *result, char *buffer,
-				       size_t buflen, int *errnop, int *herrnop)
+                                       size_t buflen, int *errnop, int *herrnop)
 {
-	return ENTRY(gethostbyname3_r)(name, AF_INET, result, buffer, buflen, errnop, herrnop,
-				       NULL, NULL);
+	return ENTRY(gethostbyname3_r)(name, AF_INET, result, buffer, buflen, errnop, herrnop, NULL,
+	                               NULL);
 }
 
 /* h_name is host.domain when the lease has a domain, with the bare
@@ -256,16 +255,17 @@ static int reverse(const void *addr, int af, struct hostent *result, char *buffe
 	if (r == 0)
 		r = ldb_addrs_add(&a, &l, 0);
 	if (r == 0)
-		r = l.domain.len ? ldb_pack_hostent(fqdn, host, af, &a, result, buffer, buflen, NULL)
-				 : ldb_pack_hostent(host, NULL, af, &a, result, buffer, buflen, NULL);
+		r = l.domain.len
+		        ? ldb_pack_hostent(fqdn, host, af, &a, result, buffer, buflen, NULL)
+		        : ldb_pack_hostent(host, NULL, af, &a, result, buffer, buflen, NULL);
 	session_close(&s);
 	ldb_addrs_free(&a);
 	return r;
 }
 
 enum nss_status ENTRY(gethostbyaddr2_r)(const void *addr, socklen_t len, int af,
-					struct hostent *result, char *buffer, size_t buflen,
-					int *errnop, int *herrnop, int32_t *ttlp)
+                                        struct hostent *result, char *buffer, size_t buflen,
+                                        int *errnop, int *herrnop, int32_t *ttlp)
 {
 	int saved = errno, r;
 
@@ -286,9 +286,9 @@ enum nss_status ENTRY(gethostbyaddr2_r)(const void *addr, socklen_t len, int af,
 }
 
 enum nss_status ENTRY(gethostbyaddr_r)(const void *addr, socklen_t len, int af,
-				       struct hostent *result, char *buffer, size_t buflen,
-				       int *errnop, int *herrnop)
+                                       struct hostent *result, char *buffer, size_t buflen,
+                                       int *errnop, int *herrnop)
 {
 	return ENTRY(gethostbyaddr2_r)(addr, len, af, result, buffer, buflen, errnop, herrnop,
-				       NULL);
+	                               NULL);
 }

@@ -88,6 +88,7 @@ as() {
 	[ "$user" = nobody ] && pre="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0" /etc/nsswitch.conf && exec "$@"' \
 		"$T/nsswitch.conf" $pre env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="$NSSLIB" \
+		${LEASE_DB_PRELOAD:+LD_PRELOAD=$LEASE_DB_PRELOAD} \
 		LEASE_DB_SNAPSHOT="$LEASE_DB_SNAPSHOT" ${LEASE_DB_DEBUG:+LEASE_DB_DEBUG=1} $VG "$@"
 }
 

@@ -15,7 +15,7 @@
 #include <time.h>
 
 typedef enum nss_status (*gbn4_t)(const char *, struct gaih_addrtuple **, char *, size_t, int *,
-				  int *, int32_t *);
+                                  int *, int32_t *);
 
 #define BATCHES 31
 
@@ -76,6 +76,6 @@ int main(int argc, char *argv[])
 	printf("%.0f %.0f %s\n", t[BATCHES / 2], t[0],
 	       st == NSS_STATUS_SUCCESS    ? "found"
 	       : st == NSS_STATUS_NOTFOUND ? "notfound"
-					   : "error");
+	                                   : "error");
 	return 0;
 }

@@ -74,9 +74,10 @@ int main(int argc, char *argv[])
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		char buf[INET6_ADDRSTRLEN];
-		const void *a = ai->ai_family == AF_INET
-					? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
-					: (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		const void *a =
+		    ai->ai_family == AF_INET
+		        ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
+		        : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
 		printf("%s\n", inet_ntop(ai->ai_family, a, buf, sizeof(buf)));
 	}
 	freeaddrinfo(res);

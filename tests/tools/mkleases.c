@@ -66,12 +66,13 @@ static int generate(MDB_txn *txn, struct ldb_master *m, unsigned long count)
 
 	for (unsigned long i = 0; i < count && r == 0; i++) {
 		if (i % 2 == 0)
-			snprintf(line, sizeof(line), "host%lu 10.%lu.%lu.%lu %lld - 52:54:%02lx:%02lx:%02lx:01",
-				 i, (i >> 16) & 255, (i >> 8) & 255, i & 255, exp, (i >> 16) & 255,
-				 (i >> 8) & 255, i & 255);
+			snprintf(line, sizeof(line),
+			         "host%lu 10.%lu.%lu.%lu %lld - 52:54:%02lx:%02lx:%02lx:01", i,
+			         (i >> 16) & 255, (i >> 8) & 255, i & 255, exp, (i >> 16) & 255,
+			         (i >> 8) & 255, i & 255);
 		else
-			snprintf(line, sizeof(line), "host%lu fd00::%lx:%lx %lld", i, i >> 16, i & 0xffff,
-				 exp);
+			snprintf(line, sizeof(line), "host%lu fd00::%lx:%lx %lld", i, i >> 16,
+			         i & 0xffff, exp);
 		r = put_line(txn, m, line, (unsigned)i);
 	}
 	return r;

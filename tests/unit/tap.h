@@ -26,7 +26,7 @@ __attribute__((format(printf, 2, 3))) static int tap_ok(int cond, const char *fm
 }
 
 #define ok(cond, ...) tap_ok(!!(cond), __VA_ARGS__)
-#define is_int(got, want, ...)                                                                    \
+#define is_int(got, want, ...)                                                                     \
 	do {                                                                                       \
 		long long g_ = (got), w_ = (want);                                                 \
 		if (!ok(g_ == w_, __VA_ARGS__))                                                    \

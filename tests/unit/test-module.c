@@ -22,12 +22,12 @@
 #include "tap.h"
 
 typedef enum nss_status (*gbn4_t)(const char *, struct gaih_addrtuple **, char *, size_t, int *,
-				  int *, int32_t *);
-typedef enum nss_status (*gbn3_t)(const char *, int, struct hostent *, char *, size_t, int *,
-				  int *, int32_t *, char **);
+                                  int *, int32_t *);
+typedef enum nss_status (*gbn3_t)(const char *, int, struct hostent *, char *, size_t, int *, int *,
+                                  int32_t *, char **);
 typedef enum nss_status (*gbn_t)(const char *, struct hostent *, char *, size_t, int *, int *);
 typedef enum nss_status (*gba2_t)(const void *, socklen_t, int, struct hostent *, char *, size_t,
-				  int *, int *, int32_t *);
+                                  int *, int *, int32_t *);
 
 static gbn4_t gbn4;
 static gbn3_t gbn3;
@@ -42,18 +42,18 @@ static int build(long long now)
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "%s/tests/tools/mkleases %s/master %s/run/leases.mdb",
-		 getenv("TOP_BUILDDIR"), dir, dir);
+	         getenv("TOP_BUILDDIR"), dir, dir);
 	p = popen(cmd, "w");
 	if (!p)
 		return -1;
 	/* "many": 40 addresses, mixed families and expiries */
 	for (int i = 0; i < 20; i++)
 		fprintf(p, "many 10.1.0.%d %lld\nmany fd01::%x %lld\n", i + 1, now + 100 + i, i + 1,
-			now + 1000 + i);
+		        now + 1000 + i);
 	fprintf(p, "order 10.2.0.1 %lld\n", now + 10);
-	fprintf(p, "order 10.2.0.2 0\n");              /* infinite: first */
+	fprintf(p, "order 10.2.0.2 0\n");                  /* infinite: first */
 	fprintf(p, "order 10.2.0.3 %lld\n", 5000000000LL); /* past 2^32: second */
-	fprintf(p, "order 10.2.0.4 %lld\n", now - 10); /* expired: never */
+	fprintf(p, "order 10.2.0.4 %lld\n", now - 10);     /* expired: never */
 	fprintf(p, "Mixed 10.3.0.1 0 lan.test\n");
 	fprintf(p, "old 10.4.0.1 %lld\n", now - 1);
 	fprintf(p, "v6only fd04::1 0\n");
@@ -93,7 +93,7 @@ static void test_gbn4_sizes(void)
 }
 
 static int gbn3_addrs(const char *name, int af, char out[][INET6_ADDRSTRLEN], int max,
-		      enum nss_status *st, int *err, int *herr)
+                      enum nss_status *st, int *err, int *herr)
 {
 	static char buf[4096];
 	struct hostent he;
@@ -108,14 +108,13 @@ static int gbn3_addrs(const char *name, int af, char out[][INET6_ADDRSTRLEN], in
 	return n;
 }
 
-
 static int publish(const char *line)
 {
 	char cmd[512];
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "%s/tests/tools/mkleases %s/master %s/run/leases.mdb",
-		 getenv("TOP_BUILDDIR"), dir, dir);
+	         getenv("TOP_BUILDDIR"), dir, dir);
 	p = popen(cmd, "w");
 	if (!p)
 		return -1;
@@ -243,7 +242,7 @@ int main(void)
 	gbn = (gbn_t)dlsym(h, "_nss_leasedb_gethostbyname_r");
 	gba2 = (gba2_t)dlsym(h, "_nss_leasedb_gethostbyaddr2_r");
 	ok(gbn4 && gbn3 && gbn && gba2 && dlsym(h, "_nss_leasedb_gethostbyname2_r") &&
-		   dlsym(h, "_nss_leasedb_gethostbyaddr_r"),
+	       dlsym(h, "_nss_leasedb_gethostbyaddr_r"),
 	   "all six entry points exported");
 
 	test_gbn4_sizes();
@@ -251,7 +250,7 @@ int main(void)
 	n = gbn3_addrs("order", AF_INET, a, 8, &st, &err, &herr);
 	is_int(n, 3, "expired lease dropped");
 	ok(n == 3 && strcmp(a[0], "10.2.0.2") == 0 && strcmp(a[1], "10.2.0.3") == 0 &&
-		   strcmp(a[2], "10.2.0.1") == 0,
+	       strcmp(a[2], "10.2.0.1") == 0,
 	   "infinite first, then 64-bit expiry order: %s %s %s", a[0], n > 1 ? a[1] : "",
 	   n > 2 ? a[2] : "");
 
@@ -269,13 +268,15 @@ int main(void)
 	n = gbn3_addrs("old", AF_INET, a, 8, &st, &err, &herr);
 	ok(st == NSS_STATUS_NOTFOUND, "only an expired lease: NOTFOUND");
 	n = gbn3_addrs("v6only", AF_INET, a, 8, &st, &err, &herr);
-	ok(st == NSS_STATUS_NOTFOUND && herr == HOST_NOT_FOUND, "no address of the family: NOTFOUND");
+	ok(st == NSS_STATUS_NOTFOUND && herr == HOST_NOT_FOUND,
+	   "no address of the family: NOTFOUND");
 	n = gbn3_addrs("v6only", AF_INET6, a, 8, &st, &err, &herr);
 	ok(n == 1 && strcmp(a[0], "fd04::1") == 0, "AF_INET6 returns the IPv6 lease");
 	n = gbn3_addrs("many", AF_UNSPEC, a, 8, &st, &err, &herr);
 	ok(st == NSS_STATUS_SUCCESS && strchr(a[0], '.') != NULL, "AF_UNSPEC means AF_INET");
 	st = gbn3("many", AF_UNIX, &he, buf, sizeof(buf), &err, &herr, NULL, NULL);
-	ok(st == NSS_STATUS_UNAVAIL && err == EAFNOSUPPORT, "other families: UNAVAIL, EAFNOSUPPORT");
+	ok(st == NSS_STATUS_UNAVAIL && err == EAFNOSUPPORT,
+	   "other families: UNAVAIL, EAFNOSUPPORT");
 
 	st = gbn("many", &he, buf, 10, &err, &herr);
 	ok(st == NSS_STATUS_TRYAGAIN && err == ERANGE && herr == NETDB_INTERNAL,
@@ -287,11 +288,12 @@ int main(void)
 	inet_pton(AF_INET, "10.3.0.1", addr);
 	st = gba2(addr, 4, AF_INET, &he, buf, sizeof(buf), &err, &herr, NULL);
 	ok(st == NSS_STATUS_SUCCESS && strcmp(he.h_name, "Mixed.lan.test") == 0 &&
-		   he.h_aliases[0] && strcmp(he.h_aliases[0], "Mixed") == 0,
+	       he.h_aliases[0] && strcmp(he.h_aliases[0], "Mixed") == 0,
 	   "reverse lookup: host.domain, host as alias");
 	inet_pton(AF_INET, "10.4.0.1", addr);
 	st = gba2(addr, 4, AF_INET, &he, buf, sizeof(buf), &err, &herr, NULL);
-	ok(st == NSS_STATUS_NOTFOUND && herr == HOST_NOT_FOUND, "reverse of an expired lease: NOTFOUND");
+	ok(st == NSS_STATUS_NOTFOUND && herr == HOST_NOT_FOUND,
+	   "reverse of an expired lease: NOTFOUND");
 	inet_pton(AF_INET, "10.5.0.1", addr);
 	st = gba2(addr, 4, AF_INET, &he, buf, sizeof(buf), &err, &herr, NULL);
 	ok(st == NSS_STATUS_NOTFOUND, "reverse of a lease without hostname: NOTFOUND");
@@ -310,7 +312,7 @@ int main(void)
 		char cmd[512];
 		FILE *p;
 		snprintf(cmd, sizeof(cmd), "%s/tests/tools/mkleases %s/master %s/run/leases.mdb",
-			 getenv("TOP_BUILDDIR"), dir, dir);
+		         getenv("TOP_BUILDDIR"), dir, dir);
 		p = popen(cmd, "w");
 		fprintf(p, "fresh 10.9.0.1 0\n");
 		ok(p && pclose(p) == 0, "published again");

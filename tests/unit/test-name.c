@@ -18,7 +18,7 @@ int main(void)
 
 	ok(label("guest4") && label("a") && label("x-1") && label("ABC"), "valid labels accepted");
 	ok(!label("") && !label("-a") && !label("a-") && !label("a_b") && !label("a.b") &&
-		   !label("a b") && !label("é"),
+	       !label("a b") && !label("é"),
 	   "invalid labels refused");
 	memset(long_name, 'a', 64);
 	long_name[64] = '\0';
@@ -28,8 +28,8 @@ int main(void)
 
 	ok(ldb_name_valid_domain(ldb_str_from("lan.test")), "domain accepted");
 	ok(!ldb_name_valid_domain(ldb_str_from("lan..test")) &&
-		   !ldb_name_valid_domain(ldb_str_from(".lan")) &&
-		   !ldb_name_valid_domain(ldb_str_from("lan.")),
+	       !ldb_name_valid_domain(ldb_str_from(".lan")) &&
+	       !ldb_name_valid_domain(ldb_str_from("lan.")),
 	   "empty labels in a domain refused");
 
 	is_int(ldb_name_fold("MyGuest.", out), 7, "trailing dot dropped");
@@ -46,8 +46,8 @@ int main(void)
 	ok(ldb_name_equal(ldb_str_from("GuEsT"), ldb_str_from("guest")), "case-insensitive equal");
 	ok(!ldb_name_equal(ldb_str_from("guest"), ldb_str_from("guest2")), "prefix is not equal");
 
-	ok(ldb_name_split(ldb_str_from("host.lan.test"), &h, &d) && h.len == 4 &&
-		   d.len == 8 && memcmp(d.p, "lan.test", 8) == 0,
+	ok(ldb_name_split(ldb_str_from("host.lan.test"), &h, &d) && h.len == 4 && d.len == 8 &&
+	       memcmp(d.p, "lan.test", 8) == 0,
 	   "split at the first dot");
 	ok(!ldb_name_split(ldb_str_from("host"), &h, &d), "no dot, no split");
 	return tap_done();

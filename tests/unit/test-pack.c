@@ -47,7 +47,8 @@ static void sweep_hostent(int af, size_t n, size_t misalign)
 		char *buf = (char *)raw + misalign;
 
 		memset(raw, POISON, sizeof(raw));
-		r = ldb_pack_hostent("guest", n > 1 ? "alias" : NULL, af, &a, &he, buf, len, &canon);
+		r = ldb_pack_hostent("guest", n > 1 ? "alias" : NULL, af, &a, &he, buf, len,
+		                     &canon);
 		if (r == 0) {
 			if (!untouched((unsigned char *)buf + len, GUARD))
 				bad++;
@@ -60,13 +61,13 @@ static void sweep_hostent(int af, size_t n, size_t misalign)
 	is_int(bad, 0, "... ERANGE without a write below that, nothing written past buflen");
 	if (r == 0) {
 		int good = strcmp(he.h_name, "guest") == 0 && canon == he.h_name &&
-			   he.h_addrtype == af && he.h_length == (int)alen &&
-			   ((uintptr_t)he.h_addr_list % sizeof(char *)) == 0;
+		           he.h_addrtype == af && he.h_length == (int)alen &&
+		           ((uintptr_t)he.h_addr_list % sizeof(char *)) == 0;
 		for (size_t i = 0; i < n; i++)
 			good &= memcmp(he.h_addr_list[i], storage[i].addr, alen) == 0;
 		good &= he.h_addr_list[n] == NULL;
 		good &= n > 1 ? (strcmp(he.h_aliases[0], "alias") == 0 && !he.h_aliases[1])
-			      : he.h_aliases[0] == NULL;
+		              : he.h_aliases[0] == NULL;
 		ok(good, "... every field and address correct, lists NULL-terminated and aligned");
 	}
 }
@@ -100,8 +101,8 @@ static void sweep_gaih(size_t n, size_t misalign, int preset)
 		good &= pat == &first;
 	for (t = pat; t; t = t->next, count++) {
 		good &= count < n && strcmp(t->name, "guest") == 0 &&
-			t->family == storage[count].family &&
-			memcmp(t->addr, storage[count].addr, 16) == 0 && t->scopeid == 0;
+		        t->family == storage[count].family &&
+		        memcmp(t->addr, storage[count].addr, 16) == 0 && t->scopeid == 0;
 		if (!good)
 			break;
 	}

@@ -40,10 +40,10 @@ int main(void)
 	is_int(n, (long long)size, "encode writes exactly ldb_record_size() bytes");
 	is_int(ldb_record_decode(buf, size, &d), 0, "round trip decodes");
 	ok(d.family == l.family && d.flags == l.flags && d.iaid == l.iaid && d.expiry == l.expiry &&
-		   memcmp(d.addr, l.addr, 16) == 0,
+	       memcmp(d.addr, l.addr, 16) == 0,
 	   "fixed fields survive, 64-bit expiry included");
 	ok(str_eq(d.mac, l.mac) && str_eq(d.hostname, l.hostname) && str_eq(d.domain, l.domain) &&
-		   str_eq(d.iface, l.iface) && str_eq(d.client_id, l.client_id),
+	       str_eq(d.iface, l.iface) && str_eq(d.client_id, l.client_id),
 	   "string fields survive");
 
 	is_int(ldb_record_encode(&l, buf, size - 1), -ENOBUFS, "encode refuses a short buffer");

@@ -42,8 +42,8 @@ int main(void)
 	ok(ldb_parse_mac("52:54:00:ab:cd", mac) < 0, "5-octet Ethernet address refused");
 	ok(ldb_parse_mac("20-52:54:00:ab:cd:ef:01:02", mac) == 0, "8-octet typed address accepted");
 	ok(ldb_parse_mac("52:54:00:ab:cd:0", mac) < 0 && ldb_parse_mac("5254.00ab", mac) < 0 &&
-		   ldb_parse_mac("", mac) < 0 && ldb_parse_mac("52:54:", mac) < 0 &&
-		   ldb_parse_mac("zz:54:00:ab:cd:01", mac) < 0,
+	       ldb_parse_mac("", mac) < 0 && ldb_parse_mac("52:54:", mac) < 0 &&
+	       ldb_parse_mac("zz:54:00:ab:cd:01", mac) < 0,
 	   "malformed MACs refused");
 	ok(ldb_parse_mac("01-00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10", mac) < 0,
 	   "17 octets refused");
@@ -53,15 +53,16 @@ int main(void)
 
 	ok(ldb_parse_addr("10.0.0.1", &fam, addr) == 0 && fam == AF_INET, "IPv4 parsed");
 	ok(ldb_parse_addr("fd77::3b", &fam, addr) == 0 && fam == AF_INET6, "IPv6 parsed");
-	ok(ldb_parse_addr("10.0.0.256", &fam, addr) < 0 && ldb_parse_addr("fd77:::1", &fam, addr) < 0 &&
-		   ldb_parse_addr("", &fam, addr) < 0 && ldb_parse_addr("10.0.0.1 ", &fam, addr) < 0,
+	ok(ldb_parse_addr("10.0.0.256", &fam, addr) < 0 &&
+	       ldb_parse_addr("fd77:::1", &fam, addr) < 0 && ldb_parse_addr("", &fam, addr) < 0 &&
+	       ldb_parse_addr("10.0.0.1 ", &fam, addr) < 0,
 	   "bad addresses refused");
 
 	ok(ldb_parse_expiry("0", &exp) == 0 && exp == 0, "infinite expiry");
 	ok(ldb_parse_expiry("9223372036854775807", &exp) == 0, "INT64_MAX expiry");
 	ok(ldb_parse_expiry("9223372036854775808", &exp) < 0, "overflowing expiry refused");
 	ok(ldb_parse_expiry("-1", &exp) < 0 && ldb_parse_expiry("12a", &exp) < 0 &&
-		   ldb_parse_expiry("", &exp) < 0,
+	       ldb_parse_expiry("", &exp) < 0,
 	   "non-numeric expiry refused");
 
 	ok(ldb_parse_iaid("T42", &iaid, &temp) == 0 && iaid == 42 && temp, "temporary IAID");
@@ -69,30 +70,32 @@ int main(void)
 
 	ok(ldb_parse_ifname("virbr0") == 0, "interface accepted");
 	ok(ldb_parse_ifname("../etc") < 0 && ldb_parse_ifname("..") < 0 &&
-		   ldb_parse_ifname("a b") < 0 && ldb_parse_ifname("sixteen-chars-xx") < 0,
+	       ldb_parse_ifname("a b") < 0 && ldb_parse_ifname("sixteen-chars-xx") < 0,
 	   "hostile interface names refused");
 
 	{
 		const char *env[] = {"DNSMASQ_LEASE_EXPIRES=1795400733", "DNSMASQ_INTERFACE=v0",
-				     "DNSMASQ_DOMAIN=lan.test", NULL};
+		                     "DNSMASQ_DOMAIN=lan.test", NULL};
 		char *args[] = {"add", "52:54:00:00:00:01", "10.77.0.50", "Guest4"};
 
 		is_int(parse(env, 4, args, &ev, err), 0, "IPv4 add parses");
 		ok(ev.action == LDB_ACTION_ADD && ev.lease.expiry == 1795400733 &&
-			   ev.lease.hostname.len == 6 && ev.have_iface,
+		       ev.lease.hostname.len == 6 && ev.have_iface,
 		   "IPv4 add fields");
 	}
 	{
-		const char *env[] = {"DNSMASQ_IAID=T7", "DNSMASQ_MAC=3e:f8:fd:8a:4b:98",
-				     "VIR_BRIDGE_NAME=virbr1",
-				     "DNSMASQ_SERVER_DUID=00:01:00:01:2c:aa",
-				     "DNSMASQ_SUPPLIED_HOSTNAME=cli6", NULL};
+		const char *env[] = {"DNSMASQ_IAID=T7",
+		                     "DNSMASQ_MAC=3e:f8:fd:8a:4b:98",
+		                     "VIR_BRIDGE_NAME=virbr1",
+		                     "DNSMASQ_SERVER_DUID=00:01:00:01:2c:aa",
+		                     "DNSMASQ_SUPPLIED_HOSTNAME=cli6",
+		                     NULL};
 		char *args[] = {"old", "00:01:00:01:32:96", "fd77::3b"};
 
 		is_int(parse(env, 3, args, &ev, err), 0, "IPv6 old parses");
 		ok(ev.lease.family == AF_INET6 && (ev.lease.flags & LDB_LEASE_TEMPORARY) &&
-			   ev.lease.iaid == 7 && ev.have_mac && ev.server_duid.len == 17 &&
-			   ev.lease.iface.len == 6 && ev.lease.hostname.len == 4,
+		       ev.lease.iaid == 7 && ev.have_mac && ev.server_duid.len == 17 &&
+		       ev.lease.iface.len == 6 && ev.lease.hostname.len == 4,
 		   "IPv6: IAID, MAC, server DUID, bridge, supplied hostname");
 	}
 	{
@@ -105,7 +108,8 @@ int main(void)
 	{
 		char *args[] = {"add", "52:54:00:00:00:01", "10.0.0.1", "bad_name"};
 
-		is_int(parse(NULL, 4, args, &ev, err), -EINVAL, "invalid hostname argument refused");
+		is_int(parse(NULL, 4, args, &ev, err), -EINVAL,
+		       "invalid hostname argument refused");
 		ok(strstr(err, "hostname") != NULL, "message names the hostname: %s", err);
 	}
 	{
@@ -113,7 +117,8 @@ int main(void)
 		char *args[] = {"add", "52:54:00:00:00:01", "10.0.0.1"};
 
 		is_int(parse(env, 3, args, &ev, err), -EINVAL, "bad expiry refused");
-		ok(strstr(err, "DNSMASQ_LEASE_EXPIRES") != NULL, "message names the field: %s", err);
+		ok(strstr(err, "DNSMASQ_LEASE_EXPIRES") != NULL, "message names the field: %s",
+		   err);
 	}
 	{
 		char *args[] = {"tftp", "1234", "10.0.0.1", "/boot/x"};
