@@ -43,6 +43,12 @@ for u in root nobody; do
 	is "$u: getent hosts (gethostbyname2)" "$(as $u getent hosts 10.77.0.70)" "10.77.0.70      Camel.lan.test Camel"
 done
 
+# The module is silent unless LEASE_DB_DEBUG=1.
+err=$(as nobody getent hosts guest 2>&1 >/dev/null; as nobody getent hosts nosuchguest 2>&1 >/dev/null)
+is "the module prints nothing by default" "$err" ""
+err=$(LEASE_DB_DEBUG=1 as nobody getent hosts guest 2>&1 >/dev/null)
+ok $(grep -q '^nss_leasedb: "guest": 1 address' <<<"$err"; echo $?) "LEASE_DB_DEBUG=1 explains on stderr: $(head -1 <<<"$err")"
+
 DNSMASQ_LEASE_EXPIRES=$E helper del 52:54:00:00:00:01 10.77.0.50 guest
 for u in root nobody; do
 	is "$u: after del only the IPv6 lease answers" "$(resolve $u guest)" fd77::50
