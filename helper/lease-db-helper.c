@@ -11,13 +11,18 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include <stdbool.h>
+#include <sys/stat.h>
+
 #include "lib/event.h"
+#include "lib/libvirt.h"
 #include "lib/master.h"
 #include "lib/paths.h"
 #include "lib/publish.h"
@@ -78,39 +83,139 @@ static int keep_stored(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev,
 	return r;
 }
 
-static int apply(struct ldb_master *m, struct ldb_event *ev, uint64_t *txnid)
+/* libvirt's lease directory, when this event's bridge is libvirt's. */
+struct libvirt {
+	const char *dir;    /* NULL: not in use */
+	const char *bridge; /* NULL: no <bridge>.status to keep */
+};
+
+static struct libvirt libvirt_of(const struct ldb_event *ev)
 {
+	struct libvirt lv = {NULL, NULL};
+	struct stat st;
+	bool explicit;
+
+	lv.dir = ldb_libvirt_dir(&explicit);
+	if (lv.dir && (stat(lv.dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		lv.dir = NULL;
+	/* A plain dnsmasq on a host that also has libvirt keeps out of
+	 * libvirt's files unless told otherwise. */
+	if (lv.dir && !explicit && !getenv("VIR_BRIDGE_NAME"))
+		lv.dir = NULL;
+	if (lv.dir && ev->have_iface)
+		lv.bridge = ev->lease.iface.p;
+	return lv;
+}
+
+static bool imported(MDB_txn *txn, struct ldb_master *m, const char *bridge)
+{
+	char key[64];
+	struct ldb_str v;
+
+	snprintf(key, sizeof(key), "imported:%s", bridge);
+	return ldb_db_meta_get(txn, &m->dbis, key, &v) == 0;
+}
+
+/* One write transaction: it serialises helpers, and nothing (master or
+ * status file) changes unless all of it succeeds. */
+static int apply(struct ldb_master *m, struct ldb_event *ev, const struct libvirt *lv,
+		 uint64_t *txnid)
+{
+	json_object *status = NULL;
+	char err[PATH_MAX + 200];
 	struct kept k;
 	MDB_txn *txn;
 	int r;
 
 	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, 0, &txn));
-	if (r < 0)
+	if (r < 0) {
+		die_db("master database", r);
 		return r;
+	}
 	*txnid = mdb_txn_id(txn);
+	if (lv->bridge) {
+		r = ldb_status_load(lv->dir, lv->bridge, &status, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, PROG ": %s\n", err);
+			goto fail;
+		}
+		/* Taking over from libvirt's helper: keep the leases it had. */
+		if (!imported(txn, m, lv->bridge)) {
+			r = ldb_status_import(txn, &m->dbis, status, lv->bridge);
+			if (r < 0) {
+				die_db("importing the status file", r);
+				goto fail;
+			}
+		}
+	}
+	if (lv->dir) {
+		r = ldb_guests_sync(txn, &m->dbis, lv->dir);
+		if (r < 0)
+			fprintf(stderr, PROG ": %s: reading .macs files: %s\n", lv->dir,
+				strerror(-r));
+	}
+
+	r = 0;
 	if (ev->action == LDB_ACTION_DEL) {
 		r = ldb_db_del(txn, &m->dbis, ev->lease.family, ev->lease.addr);
 		if (r == -ENOENT)
 			r = 0;
-	} else {
+	} else if (ev->action != LDB_ACTION_INIT) {
 		r = keep_stored(txn, m, ev, &k);
 		if (r == 0)
 			r = ldb_db_put(txn, &m->dbis, &ev->lease);
-		if (r == 0 && ev->server_duid.len)
-			r = ldb_db_meta_put(txn, &m->dbis, "server-duid", ev->server_duid);
 	}
 	if (r < 0) {
-		mdb_txn_abort(txn);
-		return r;
+		die_db("recording the lease", r);
+		goto fail;
 	}
-	return ldb_mdb_errno(mdb_txn_commit(txn));
+	if (lv->bridge && ev->action != LDB_ACTION_INIT) {
+		r = ldb_status_apply(status, ev);
+		if (r == 0)
+			r = ldb_status_write(lv->dir, lv->bridge, status);
+		if (r < 0) {
+			fprintf(stderr, PROG ": %s/%s.status: %s\n", lv->dir, lv->bridge,
+				strerror(-r));
+			goto fail;
+		}
+	}
+	json_object_put(status);
+	r = ldb_mdb_errno(mdb_txn_commit(txn));
+	if (r < 0)
+		die_db("committing", r);
+	return r;
+
+fail:
+	json_object_put(status);
+	mdb_txn_abort(txn);
+	return r;
 }
 
 struct init_ctx {
 	struct ldb_str iface; /* empty: every lease */
 	int family;
 	FILE *out;
+	struct ldb_str duid; /* out: first IPv6 lease's server DUID */
+	char duidbuf[LDB_HEXID_MAX + 1];
 };
+
+static bool on_iface(const struct init_ctx *c, const struct ldb_lease *l)
+{
+	return c->iface.len == 0 ||
+	       (l->iface.len == c->iface.len && memcmp(l->iface.p, c->iface.p, c->iface.len) == 0);
+}
+
+static int find_duid(const struct ldb_lease *l, void *p)
+{
+	struct init_ctx *c = p;
+
+	if (l->family != AF_INET6 || !on_iface(c, l) || l->server_duid.len == 0)
+		return 0;
+	if (ldb_str_copy(c->duidbuf, sizeof(c->duidbuf), l->server_duid) < 0)
+		return -EBADMSG;
+	c->duid = ldb_str_from(c->duidbuf);
+	return 1;
+}
 
 static int print_lease(const struct ldb_lease *l, void *p)
 {
@@ -139,8 +244,7 @@ static int print_lease(const struct ldb_lease *l, void *p)
 /* dnsmasq's lease-file format: IPv4 leases, the server DUID, IPv6 leases. */
 static int print_init(struct ldb_master *m, const struct ldb_event *ev)
 {
-	struct init_ctx c = {ev->lease.iface, AF_INET, stdout};
-	struct ldb_str duid;
+	struct init_ctx c = {.iface = ev->lease.iface, .family = AF_INET, .out = stdout};
 	MDB_txn *txn;
 	int r;
 
@@ -148,12 +252,11 @@ static int print_init(struct ldb_master *m, const struct ldb_event *ev)
 	if (r < 0)
 		return r;
 	r = ldb_db_foreach(txn, &m->dbis, print_lease, &c);
-	if (r == 0) {
-		r = ldb_db_meta_get(txn, &m->dbis, "server-duid", &duid);
-		if (r == 0)
-			printf("duid %.*s\n", (int)duid.len, duid.p);
-		if (r == -ENOENT)
-			r = 0;
+	if (r == 0)
+		r = ldb_db_foreach(txn, &m->dbis, find_duid, &c);
+	if (r == 1) {
+		printf("duid %.*s\n", (int)c.duid.len, c.duid.p);
+		r = 0;
 	}
 	c.family = AF_INET6;
 	if (r == 0)
@@ -172,6 +275,7 @@ int main(int argc, char *argv[])
 	    {NULL, 0, NULL, 0},
 	};
 	struct ldb_master *m = NULL;
+	struct libvirt lv;
 	struct ldb_event ev;
 	char err[512];
 	uint64_t txnid = 0;
@@ -210,15 +314,12 @@ int main(int argc, char *argv[])
 		fprintf(stderr, PROG ": master database %s: %s\n", ldb_master_dir(), strerror(-r));
 		return EXIT_DB;
 	}
-	if (ev.action == LDB_ACTION_INIT) {
+	lv = libvirt_of(&ev);
+	r = apply(m, &ev, &lv, &txnid);
+	if (r == 0 && ev.action == LDB_ACTION_INIT) {
 		r = print_init(m, &ev);
 		if (r < 0)
 			die_db("init", r);
-		txnid = ldb_master_txn(m);
-	} else {
-		r = apply(m, &ev, &txnid);
-		if (r < 0)
-			die_db("recording the lease", r);
 	}
 	if (r == 0) {
 		r = ldb_publish(m, ldb_snapshot_path(), txnid);

@@ -26,6 +26,10 @@ int ldb_db_open(MDB_txn *txn, bool create, struct ldb_dbis *dbis)
 		r = open_one(txn, "name", MDB_DUPSORT, create, &dbis->name);
 	if (r == 0)
 		r = open_one(txn, "mac", MDB_DUPSORT, create, &dbis->mac);
+	if (r == 0)
+		r = open_one(txn, "guest", MDB_DUPSORT, create, &dbis->guest);
+	if (r == 0)
+		r = open_one(txn, "guestmac", MDB_DUPSORT, create, &dbis->guestmac);
 	if (r == -ENOENT || r == -EINVAL)
 		return -EBADMSG; /* a table is missing or has other flags */
 	if (r < 0)
@@ -171,6 +175,30 @@ int ldb_db_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint
 	if (r < 0)
 		return r;
 	return ldb_mdb_errno(mdb_del(txn, dbis->lease, &k, NULL));
+}
+
+int ldb_db_guest_put(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str domain,
+		     struct ldb_str mac)
+{
+	char dk[LDB_NAME_MAX + 1], mk[LDB_NAME_MAX + 1];
+	MDB_val kd, km;
+	int r;
+
+	r = index_key(domain, dk, &kd);
+	if (r == 0)
+		r = index_key(mac, mk, &km);
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_put(txn, dbis->guest, &kd, &km, MDB_NODUPDATA));
+	if (r == 0 || r == -EEXIST)
+		r = ldb_mdb_errno(mdb_put(txn, dbis->guestmac, &km, &kd, MDB_NODUPDATA));
+	return r == -EEXIST ? 0 : r;
+}
+
+int ldb_db_guest_clear(MDB_txn *txn, const struct ldb_dbis *dbis)
+{
+	int r = ldb_mdb_errno(mdb_drop(txn, dbis->guest, 0));
+
+	return r < 0 ? r : ldb_mdb_errno(mdb_drop(txn, dbis->guestmac, 0));
 }
 
 int ldb_db_meta_get(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key, struct ldb_str *val)

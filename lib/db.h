@@ -12,7 +12,9 @@ struct ldb_dbis {
 	MDB_dbi lease; /* address key -> record */
 	MDB_dbi name;  /* folded hostname -> address keys (dupsort) */
 	MDB_dbi mac;   /* MAC -> address keys (dupsort) */
-	MDB_dbi meta;  /* "format" -> u32, "server-duid" -> string */
+	MDB_dbi guest; /* folded libvirt domain name -> MACs (dupsort) */
+	MDB_dbi guestmac; /* MAC -> libvirt domain names (dupsort) */
+	MDB_dbi meta;  /* "format" -> u32, and the writer's bookkeeping */
 };
 
 #define LDB_MAXDBS 8
@@ -42,7 +44,14 @@ int ldb_db_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key, 
 int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
                    int (*fn)(const struct ldb_lease *l, void *ctx), void *ctx);
 
-/* Call fn with each address key stored under key in a dupsort table. */
+/* Record that a libvirt domain owns a MAC, in both directions. */
+int ldb_db_guest_put(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str domain,
+		     struct ldb_str mac);
+
+/* Forget every domain -> MAC entry (before reloading libvirt's .macs). */
+int ldb_db_guest_clear(MDB_txn *txn, const struct ldb_dbis *dbis);
+
+/* Call fn with each value stored under key in a dupsort table. */
 int ldb_db_foreach_dup(MDB_txn *txn, MDB_dbi dbi, struct ldb_str key,
                        int (*fn)(const MDB_val *val, void *ctx), void *ctx);
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,12 +121,13 @@ static int parse_v6(const char *id, ldb_getenv_fn env, struct ldb_event *ev, cha
 		if (ldb_parse_iaid(v, &l->iaid, &temporary) < 0)
 			return bad(err, errlen, "invalid DNSMASQ_IAID '%s'", v);
 		l->flags |= LDB_LEASE_HAS_IAID | (temporary ? LDB_LEASE_TEMPORARY : 0);
+		ev->iaid_text = v;
 	}
 	v = nonempty(env, "DNSMASQ_SERVER_DUID");
 	if (v) {
 		if (ldb_parse_hexid(v, DUID_MAX_OCTETS, ev->duid) < 0)
 			return bad(err, errlen, "invalid DNSMASQ_SERVER_DUID '%s'", v);
-		ev->server_duid = ldb_str_from(ev->duid);
+		l->server_duid = ldb_str_from(ev->duid);
 	}
 	return 0;
 }
@@ -181,6 +183,7 @@ int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb
 	}
 	if (ldb_parse_addr(args[2], &family, ev->lease.addr) < 0)
 		return bad(err, errlen, "invalid IP address '%s'", args[2]);
+	ev->addr_text = args[2];
 	ev->lease.family = (uint8_t)family;
 
 	r = family == AF_INET ? parse_v4(args[1], env, ev, err, errlen)

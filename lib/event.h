@@ -20,7 +20,10 @@ struct ldb_event {
 	struct ldb_lease lease; /* strings point into the buffers below or the environment */
 	bool have_iface;        /* else keep the stored lease's */
 	bool have_mac;          /* IPv6: DNSMASQ_MAC was set */
-	struct ldb_str server_duid;
+	/* As libvirt's helper would write them to <bridge>.status. */
+	const char *addr_text;       /* argv's address, as given */
+	const char *iaid_text;       /* DNSMASQ_IAID, as given */
+	const char *status_hostname; /* argv's, else DNSMASQ_SUPPLIED_HOSTNAME if printable */
 	char mac[LDB_MAC_MAX + 1];
 	char client_id[LDB_HEXID_MAX + 1];
 	char duid[LDB_HEXID_MAX + 1];

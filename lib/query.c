@@ -130,6 +130,57 @@ int ldb_query_name(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, 
 	return 0;
 }
 
+static int add_mac(const MDB_val *mac, void *p)
+{
+	struct name_ctx *c = p;
+
+	return ldb_db_foreach_dup(c->txn, c->dbis->mac, (struct ldb_str){mac->mv_data, mac->mv_size},
+				  add_key, c);
+}
+
+int ldb_query_guest(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, int want,
+		    int64_t now, struct ldb_addrs *out)
+{
+	char folded[LDB_NAME_MAX + 1];
+	struct name_ctx c = {txn, dbis, LDB_STR_NULL, want, now, out};
+	struct ldb_str q, host;
+	int n, r;
+
+	n = ldb_name_fold(name, folded);
+	if (n < 0)
+		return 0;
+	q = (struct ldb_str){folded, (size_t)n};
+	/* Domain names may contain dots themselves: the whole name first. */
+	r = ldb_db_foreach_dup(txn, dbis->guest, q, add_mac, &c);
+	if (r == 0 && out->n == 0 && ldb_name_split(q, &host, &c.domain))
+		r = ldb_db_foreach_dup(txn, dbis->guest, host, add_mac, &c);
+	if (r < 0)
+		return r;
+	ldb_addrs_sort(out);
+	return 0;
+}
+
+static int first_val(const MDB_val *v, void *p)
+{
+	struct ldb_str *s = p;
+
+	s->p = v->mv_data;
+	s->len = v->mv_size;
+	return 1;
+}
+
+int ldb_query_guest_of(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_lease *l,
+		       struct ldb_str *domain)
+{
+	int r;
+
+	*domain = LDB_STR_NULL;
+	r = ldb_db_foreach_dup(txn, dbis->guestmac, l->mac, first_val, domain);
+	if (r < 0)
+		return r;
+	return domain->len ? 0 : -ENOENT;
+}
+
 int ldb_query_addr(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
                    int64_t now, struct ldb_lease *out)
 {

@@ -9,14 +9,14 @@
 /*
  * Layout, all integers little-endian:
  *   u8 version, u8 family, u8 flags, u8 reserved(0), u32 iaid, i64 expiry,
- *   u8 addr[16], then five strings (mac, hostname, domain, iface, client_id)
- *   each as u16 length + bytes, no NUL.
+ *   u8 addr[16], then six strings (mac, hostname, domain, iface, client_id,
+ *   server_duid) each as u16 length + bytes, no NUL.
  */
 #define HEADER_SIZE 32
-#define NSTRINGS    5
+#define NSTRINGS    6
 
 static const size_t str_max[NSTRINGS] = {
-    LDB_MAC_MAX, LDB_HOSTNAME_MAX, LDB_DOMAIN_MAX, LDB_IFNAME_MAX, LDB_HEXID_MAX,
+    LDB_MAC_MAX, LDB_HOSTNAME_MAX, LDB_DOMAIN_MAX, LDB_IFNAME_MAX, LDB_HEXID_MAX, LDB_HEXID_MAX,
 };
 
 static void strings_of(const struct ldb_lease *l, const struct ldb_str *out[NSTRINGS])
@@ -26,6 +26,7 @@ static void strings_of(const struct ldb_lease *l, const struct ldb_str *out[NSTR
 	out[2] = &l->domain;
 	out[3] = &l->iface;
 	out[4] = &l->client_id;
+	out[5] = &l->server_duid;
 }
 
 static void put_le(uint8_t *p, uint64_t v, int n)
@@ -113,6 +114,7 @@ int ldb_record_decode(const void *buf, size_t size, struct ldb_lease *l)
 	s[2] = &l->domain;
 	s[3] = &l->iface;
 	s[4] = &l->client_id;
+	s[5] = &l->server_duid;
 	p += HEADER_SIZE;
 	for (int i = 0; i < NSTRINGS; i++) {
 		size_t len;

@@ -30,7 +30,8 @@ struct ldb_lease {
 	struct ldb_str hostname;
 	struct ldb_str domain;
 	struct ldb_str iface;
-	struct ldb_str client_id; /* IPv4 client-id or IPv6 client DUID */
+	struct ldb_str client_id;   /* IPv4 client-id or IPv6 client DUID */
+	struct ldb_str server_duid; /* IPv6: dnsmasq's DUID when the lease was made */
 };
 
 /* Exact size ldb_record_encode() needs for this lease. */

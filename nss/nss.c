@@ -31,6 +31,14 @@
 #define STR2(x)       #x
 #define STR(x)        STR2(x)
 
+/* leasedb answers the hostname a client sent; leasedb_guest the libvirt
+ * domain name owning the lease's MAC. */
+#ifdef LDB_GUEST
+#define query_name ldb_query_guest
+#else
+#define query_name ldb_query_name
+#endif
+
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static bool debug;
 static const char *snapshot_path;
@@ -116,7 +124,7 @@ static int resolve(const char *name, int want, struct ldb_addrs *out)
 	r = session_open(&s);
 	if (r < 0)
 		return r;
-	r = ldb_query_name(s.txn, &s.snap->dbis, name, want, (int64_t)time(NULL), out);
+	r = query_name(s.txn, &s.snap->dbis, name, want, (int64_t)time(NULL), out);
 	session_close(&s);
 	if (r < 0) {
 		dbg("%s: lookup of \"%s\": %s", snapshot_path, name, strerror(-r));
@@ -231,12 +239,41 @@ enum nss_status ENTRY(gethostbyname_r)(const char *name, struct hostent *result,
 	                               NULL);
 }
 
-/* h_name is host.domain when the lease has a domain, with the bare
- * hostname as alias; packed while the snapshot is still held. Returns 0,
- * 1 when no lease answers, or a negative errno. */
+/* The names an address answers to, copied out of the map. leasedb:
+ * host.domain (or host) with host as alias; leasedb_guest: the domain. */
+static int reverse_names(struct session *s, const struct ldb_lease *l, char *name, size_t size,
+			 char alias[LDB_HOSTNAME_MAX + 1])
+{
+	int n;
+#ifdef LDB_GUEST
+	struct ldb_str dom;
+	int r = ldb_query_guest_of(s->txn, &s->snap->dbis, l, &dom);
+
+	alias[0] = '\0';
+	if (r < 0)
+		return r;
+	n = snprintf(name, size, "%.*s", (int)dom.len, dom.p);
+#else
+	(void)s;
+	if (l->hostname.len == 0)
+		return -ENOENT;
+	if (ldb_str_copy(alias, LDB_HOSTNAME_MAX + 1, l->hostname) < 0)
+		return -EBADMSG;
+	if (l->domain.len == 0) {
+		n = snprintf(name, size, "%s", alias);
+		alias[0] = '\0';
+	} else {
+		n = snprintf(name, size, "%s.%.*s", alias, (int)l->domain.len, l->domain.p);
+	}
+#endif
+	return (n < 0 || (size_t)n >= size) ? -EBADMSG : 0;
+}
+
+/* Packed while the snapshot is still held. Returns 0, 1 when no lease
+ * answers, or a negative errno. */
 static int reverse(const void *addr, int af, struct hostent *result, char *buffer, size_t buflen)
 {
-	char host[LDB_HOSTNAME_MAX + 1], fqdn[LDB_NAME_MAX + LDB_HOSTNAME_MAX + 2];
+	char name[LDB_NAME_MAX + LDB_HOSTNAME_MAX + 2], alias[LDB_HOSTNAME_MAX + 1];
 	struct ldb_addrs a = {0};
 	struct ldb_lease l;
 	struct session s;
@@ -246,18 +283,15 @@ static int reverse(const void *addr, int af, struct hostent *result, char *buffe
 	if (r < 0)
 		return r;
 	r = ldb_query_addr(s.txn, &s.snap->dbis, af, addr, (int64_t)time(NULL), &l);
+	if (r == 0)
+		r = reverse_names(&s, &l, name, sizeof(name), alias);
 	if (r == -ENOENT)
 		r = 1;
 	if (r == 0)
-		r = ldb_str_copy(host, sizeof(host), l.hostname);
-	if (r == 0 && l.domain.len)
-		snprintf(fqdn, sizeof(fqdn), "%s.%.*s", host, (int)l.domain.len, l.domain.p);
-	if (r == 0)
 		r = ldb_addrs_add(&a, &l, 0);
 	if (r == 0)
-		r = l.domain.len
-		        ? ldb_pack_hostent(fqdn, host, af, &a, result, buffer, buflen, NULL)
-		        : ldb_pack_hostent(host, NULL, af, &a, result, buffer, buflen, NULL);
+		r = ldb_pack_hostent(name, alias[0] ? alias : NULL, af, &a, result, buffer, buflen,
+				     NULL);
 	session_close(&s);
 	ldb_addrs_free(&a);
 	return r;

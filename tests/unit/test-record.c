@@ -21,6 +21,7 @@ static struct ldb_lease sample(void)
 	l.domain = ldb_str_from("lan.test");
 	l.iface = ldb_str_from("virbr0");
 	l.client_id = ldb_str_from("00:01:00:01:32:96");
+	l.server_duid = ldb_str_from("00:01:00:01:2c:aa:bb:cc");
 	return l;
 }
 
@@ -80,6 +81,17 @@ int main(void)
 		x = sample();
 		x.iface = ldb_str_from("sixteen-chars-xx");
 		is_int(ldb_record_encode(&x, buf, sizeof(buf)), -EINVAL, "overlong field refused");
+		{
+			static char duid[LDB_HEXID_MAX + 2];
+			memset(duid, 'a', LDB_HEXID_MAX);
+			x = sample();
+			x.server_duid = ldb_str_from(duid);
+			ok(ldb_record_encode(&x, buf, sizeof(buf)) > 0, "longest server DUID fits");
+			duid[LDB_HEXID_MAX] = 'a';
+			x.server_duid = ldb_str_from(duid);
+			is_int(ldb_record_encode(&x, buf, sizeof(buf)), -EINVAL,
+			       "longer server DUID refused");
+		}
 	}
 	{
 		uint8_t key[LDB_ADDRKEY_MAX], a4[16] = {10, 0, 0, 1}, out[16];

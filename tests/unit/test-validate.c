@@ -94,7 +94,7 @@ int main(void)
 
 		is_int(parse(env, 3, args, &ev, err), 0, "IPv6 old parses");
 		ok(ev.lease.family == AF_INET6 && (ev.lease.flags & LDB_LEASE_TEMPORARY) &&
-		       ev.lease.iaid == 7 && ev.have_mac && ev.server_duid.len == 17 &&
+		       ev.lease.iaid == 7 && ev.have_mac && ev.lease.server_duid.len == 17 &&
 		       ev.lease.iface.len == 6 && ev.lease.hostname.len == 4,
 		   "IPv6: IAID, MAC, server DUID, bridge, supplied hostname");
 	}

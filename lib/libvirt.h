@@ -1,0 +1,45 @@
+/* libvirt's lease directory: the <bridge>.status files libvirt's helper
+ * keeps (and libvirtd reads for `virsh net-dhcp-leases`), and the
+ * <network>.macs files that map domain names to MACs. */
+#ifndef LDB_LIBVIRT_H
+#define LDB_LIBVIRT_H
+
+#include <json-c/json.h>
+#include <lmdb.h>
+#include <stdbool.h>
+
+#include "db.h"
+#include "event.h"
+
+/* The lease directory to maintain, or NULL when switched off (configured
+ * without one, or LEASE_DB_LIBVIRT_DIR set to "" or "none"). *explicit
+ * tells whether LEASE_DB_LIBVIRT_DIR named it. */
+const char *ldb_libvirt_dir(bool *explicit);
+
+/* Read <dir>/<bridge>.status: a missing or blank file is an empty list.
+ * -EBADMSG with a message in err when it is not a JSON array of objects:
+ * unlike libvirt's helper we refuse rather than start from nothing. */
+int ldb_status_load(const char *dir, const char *bridge, json_object **out, char *err,
+		    size_t errlen);
+
+/* Apply an add/old/del the way libvirt's helper does: drop the record
+ * with the same ip-address, append the new one. Returns 1 when the file
+ * would not change (an IPv6 lease without DNSMASQ_MAC), 0, or -errno. */
+int ldb_status_apply(json_object *arr, const struct ldb_event *ev);
+
+/* Replace <dir>/<bridge>.status atomically (temp file, fsync, rename),
+ * mode 0644, formatted as libvirt formats it. */
+int ldb_status_write(const char *dir, const char *bridge, json_object *arr);
+
+/* Import a status file's leases into the master, on bridge; records
+ * that do not validate are skipped with a warning on stderr. Returns how
+ * many were imported. */
+int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *arr,
+		      const char *bridge);
+
+/* Reload the domain -> MAC index from every <network>.macs in dir when any
+ * of them changed since the last call (name, size, mtime, inode). Returns 1
+ * when reloaded, 0 when unchanged, or -errno. */
+int ldb_guests_sync(MDB_txn *txn, const struct ldb_dbis *dbis, const char *dir);
+
+#endif
