@@ -135,9 +135,18 @@ static int parse_v6(const char *id, ldb_getenv_fn env, struct ldb_event *ev, cha
 /* argv[4] is the name dnsmasq accepted; DNSMASQ_SUPPLIED_HOSTNAME is what
  * the client sent, used (as libvirt does) only when argv has none and only
  * if it is a valid name, since dnsmasq may have refused it already. */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
 static int parse_hostname(const char *arg, ldb_getenv_fn env, struct ldb_event *ev, char *err,
                           size_t errlen)
 {
+	const char *sup;
 	struct ldb_str h;
 
 	if (arg && *arg) {
@@ -145,11 +154,19 @@ static int parse_hostname(const char *arg, ldb_getenv_fn env, struct ldb_event *
 		if (!ldb_name_valid_label(h))
 			return bad(err, errlen, "invalid hostname '%s'", arg);
 		ev->lease.hostname = h;
+		ev->status_hostname = arg;
 		return 0;
 	}
-	h = ldb_str_from(nonempty(env, "DNSMASQ_SUPPLIED_HOSTNAME"));
+	sup = nonempty(env, "DNSMASQ_SUPPLIED_HOSTNAME");
+	h = ldb_str_from(sup);
 	if (h.len && ldb_name_valid_label(h))
 		ev->lease.hostname = h;
+	/* libvirt's helper keeps whatever the client sent, else the name
+	 * the lease had before this change. */
+	if (!sup)
+		sup = nonempty(env, "DNSMASQ_OLD_HOSTNAME");
+	if (sup && printable(sup))
+		ev->status_hostname = sup;
 	return 0;
 }
 

@@ -23,7 +23,7 @@ struct ldb_event {
 	/* As libvirt's helper would write them to <bridge>.status. */
 	const char *addr_text;       /* argv's address, as given */
 	const char *iaid_text;       /* DNSMASQ_IAID, as given */
-	const char *status_hostname; /* argv's, else DNSMASQ_SUPPLIED_HOSTNAME if printable */
+	const char *status_hostname; /* argv's, else DNSMASQ_SUPPLIED_ or _OLD_HOSTNAME */
 	char mac[LDB_MAC_MAX + 1];
 	char client_id[LDB_HEXID_MAX + 1];
 	char duid[LDB_HEXID_MAX + 1];

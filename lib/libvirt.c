@@ -202,9 +202,8 @@ static int add_int(json_object *o, const char *key, int64_t val)
 	return 0;
 }
 
-/* Keys in libvirt's order; a server DUID that only the file supplied goes
- * after expiry-time, as libvirt's helper appends it there. */
-static json_object *new_record(const struct ldb_event *ev, const char *file_duid)
+/* Keys in libvirt's order; the server DUID only when the event has one. */
+static json_object *new_record(const struct ldb_event *ev)
 {
 	const struct ldb_lease *l = &ev->lease;
 	bool v6 = l->family == AF_INET6;
@@ -232,8 +231,6 @@ static json_object *new_record(const struct ldb_event *ev, const char *file_duid
 		r = add_str(o, "server-duid", v6 && duid[0] ? duid : NULL);
 	if (r == 0)
 		r = add_int(o, "expiry-time", l->expiry);
-	if (r == 0)
-		r = add_str(o, "server-duid", v6 && !duid[0] ? file_duid : NULL);
 	if (r < 0) {
 		json_object_put(o);
 		return NULL;
@@ -243,31 +240,40 @@ static json_object *new_record(const struct ldb_event *ev, const char *file_duid
 
 int ldb_status_apply(json_object *arr, const struct ldb_event *ev)
 {
-	char file_duid[LDB_HEXID_MAX + 1] = "";
+	char duid[LDB_HEXID_MAX + 1] = "";
 	bool add = ev->action != LDB_ACTION_DEL;
+	/* libvirt's helper makes no record for an IPv6 lease it cannot tie
+	 * to a MAC, and then deletes nothing either. */
+	bool make = add && !(ev->lease.family == AF_INET6 && !ev->have_mac);
+	bool drop = !add || make;
 	json_object *rec;
-	size_t n = json_object_array_length(arr);
 
-	/* libvirt's helper skips IPv6 leases it cannot tie to a MAC, and
-	 * then leaves the file as it was. */
-	if (add && ev->lease.family == AF_INET6 && !ev->have_mac)
-		return 1;
+	if (ldb_str_copy(duid, sizeof(duid), ev->lease.server_duid) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(arr);) {
+		json_object *o = json_object_array_get_idx(arr, i);
+		const char *ip = get_str(o, "ip-address"), *d;
 
-	for (size_t i = 0; i < n && !file_duid[0]; i++) {
-		const char *d = get_str(json_object_array_get_idx(arr, i), "server-duid");
-
-		if (d)
-			snprintf(file_duid, sizeof(file_duid), "%s", d);
+		if (drop && ip && strcmp(ip, ev->addr_text) == 0) {
+			if (json_object_array_del_idx(arr, i, 1) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		/* As libvirt's helper reads the file, an IPv6 record without a
+		 * server DUID gets the one known so far (the event's, else the
+		 * first in the file), appended after its other keys. */
+		if (ip && strchr(ip, ':')) {
+			d = get_str(o, "server-duid");
+			if (d && !duid[0])
+				snprintf(duid, sizeof(duid), "%s", d);
+			else if (!d && duid[0] && add_str(o, "server-duid", duid) < 0)
+				return -ENOMEM;
+		}
+		i++;
 	}
-	for (size_t i = n; i-- > 0;) {
-		const char *ip = get_str(json_object_array_get_idx(arr, i), "ip-address");
-
-		if (ip && strcmp(ip, ev->addr_text) == 0 && json_object_array_del_idx(arr, i, 1) < 0)
-			return -ENOMEM;
-	}
-	if (!add)
+	if (!make)
 		return 0;
-	rec = new_record(ev, file_duid[0] ? file_duid : NULL);
+	rec = new_record(ev);
 	if (!rec)
 		return -ENOMEM;
 	if (json_object_array_add(arr, rec) < 0) {

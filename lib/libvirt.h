@@ -23,8 +23,8 @@ int ldb_status_load(const char *dir, const char *bridge, json_object **out, char
 		    size_t errlen);
 
 /* Apply an add/old/del the way libvirt's helper does: drop the record
- * with the same ip-address, append the new one. Returns 1 when the file
- * would not change (an IPv6 lease without DNSMASQ_MAC), 0, or -errno. */
+ * with the same ip-address, append the new one, fill in missing IPv6
+ * server DUIDs. */
 int ldb_status_apply(json_object *arr, const struct ldb_event *ev);
 
 /* Replace <dir>/<bridge>.status atomically (temp file, fsync, rename),

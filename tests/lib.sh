@@ -99,3 +99,26 @@ resolve() {
 	as "$user" "$GAI" "$@" | sort
 	return "${PIPESTATUS[0]}"
 }
+
+# Debian's libvirt_leaseshelper: installed, or unpacked by run-tests.sh
+# (apt-get download libvirt-daemon) into the build directory.
+find_libvirt_helper() {
+	local p
+	for p in "${LIBVIRT_LEASESHELPER:-}" /usr/lib/libvirt/libvirt_leaseshelper \
+		"$B/libvirt/usr/lib/libvirt/libvirt_leaseshelper"; do
+		[ -n "$p" ] && [ -x "$p" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# in_libvirt_dir DIR CMD... : run CMD with DIR as /var/lib/libvirt/dnsmasq,
+# the path libvirt's helper and NSS module have compiled in.
+in_libvirt_dir() {
+	local dir=$1
+	shift
+	unshare -m sh -c 'mount --make-rprivate / || exit 1
+		if [ ! -d /var/lib/libvirt/dnsmasq ]; then
+			mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/libvirt/dnsmasq || exit 1
+		fi
+		mount --bind "$0" /var/lib/libvirt/dnsmasq && exec "$@"' "$dir" "$@"
+}

@@ -1,0 +1,73 @@
+#!/bin/bash
+# lease-db-helper keeps <bridge>.status exactly as Debian's
+# libvirt_leaseshelper does: the same event sequences are fed to both and
+# the files compared after every event, as JSON and byte for byte.
+. "$TOP_SRCDIR/tests/lib.sh"
+need_root
+LV=$(find_libvirt_helper) || skip_all "libvirt_leaseshelper not available (apt-get download libvirt-daemon)"
+command -v jq >/dev/null || skip_all "jq not installed"
+setup_state
+mkdir -p "$T/lv" "$T/ours"
+export LEASE_DB_LIBVIRT_DIR=$T/ours
+
+# event NAME ENV... -- ARGS... : run one event through both helpers
+event() {
+	local what=$1 envs=()
+	shift
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	in_libvirt_dir "$T/lv" env -u DNSMASQ_INTERFACE "${envs[@]}" "$LV" "$@" >"$T/lv.out" 2>&1
+	local lrc=$?
+	env "${envs[@]}" "$HELPER" "$@" >"$T/ours.out" 2>&1
+	local orc=$?
+	ok $(( lrc != 0 || orc != 0 )) "$what: both helpers succeed ($lrc, $orc)"
+	is "... same JSON in virbr0.status" "$(jq -S . "$T/ours/virbr0.status" 2>&1)" "$(jq -S . "$T/lv/virbr0.status" 2>&1)"
+	cmp -s "$T/ours/virbr0.status" "$T/lv/virbr0.status"
+	ok $? "... byte for byte"
+}
+
+B0=VIR_BRIDGE_NAME=virbr0
+E1=DNSMASQ_LEASE_EXPIRES=$(( $(now) + 3600 ))
+E2=DNSMASQ_LEASE_EXPIRES=$(( $(now) + 7200 ))
+event "IPv4 add, every variable" $B0 $E1 DNSMASQ_INTERFACE=virbr0 DNSMASQ_DOMAIN=lan.test \
+	DNSMASQ_CLIENT_ID=01:52:54:00:00:00:01 DNSMASQ_SUPPLIED_HOSTNAME=alpha -- add 52:54:00:00:00:01 192.168.122.10 alpha
+event "IPv4 add, optional variables missing" $B0 -- add 52:54:00:00:00:02 192.168.122.11
+event "IPv4 add, hostname only from the client" $B0 $E1 DNSMASQ_SUPPLIED_HOSTNAME=gamma -- add 52:54:00:00:00:03 192.168.122.12
+event "IPv6 add with MAC, IAID, server DUID" $B0 $E1 DNSMASQ_IAID=1234 DNSMASQ_MAC=52:54:00:00:00:01 \
+	DNSMASQ_SERVER_DUID=00:01:00:01:2c:aa:bb:cc:52:54:00:12:34:56 -- add 00:01:00:01:32:96:52:8b:52:54:00:00:00:01 fd00::10 alpha
+event "IPv6 add, server DUID only in the file" $B0 $E1 DNSMASQ_IAID=T99 DNSMASQ_MAC=52:54:00:00:00:02 -- \
+	add 00:01:00:01:32:96:52:8b:52:54:00:00:00:02 fd00::11 beta
+event "IPv6 add without DNSMASQ_MAC (libvirt skips it)" $B0 $E1 DNSMASQ_IAID=5 -- add 00:01:00:01:aa fd00::12 nomac
+event "renewal via old" $B0 $E2 DNSMASQ_INTERFACE=virbr0 DNSMASQ_CLIENT_ID=01:52:54:00:00:00:01 -- old 52:54:00:00:00:01 192.168.122.10 alpha
+event "hostname change, step 1: old without a name" $B0 $E2 DNSMASQ_OLD_HOSTNAME=alpha -- old 52:54:00:00:00:01 192.168.122.10
+event "hostname change, step 2: old with the new name" $B0 $E2 -- old 52:54:00:00:00:01 192.168.122.10 alpha2
+event "del IPv4" $B0 -- del 52:54:00:00:00:02 192.168.122.11
+event "del IPv6" $B0 DNSMASQ_IAID=T99 -- del 00:01:00:01:32:96:52:8b:52:54:00:00:00:02 fd00::11 beta
+event "del of an unknown address" $B0 -- del 52:54:00:00:00:09 192.168.122.99
+for a in 10 12; do
+	event "del until empty ($a)" $B0 -- del 52:54:00:00:00:01 192.168.122.$a
+done
+event "del the last IPv6 lease" $B0 DNSMASQ_IAID=1234 -- del 00:01 fd00::10
+
+ls -l "$T/ours/virbr0.status" "$T/lv/virbr0.status" >/dev/null
+is "the file is mode 0644 like libvirt's" "$(stat -c %a "$T/ours/virbr0.status")" "$(stat -c %a "$T/lv/virbr0.status")"
+is "no temporary files left" "$(ls -A "$T/ours")" "virbr0.status"
+
+# Where libvirt's helper loses every lease, ours refuses and keeps the file.
+printf '[ { "ip-address": "192.168.122.50", "mac-address": "52:54:00:00:00:50", "expiry-time": 0 }, oops' >"$T/ours/virbr1.status"
+cp "$T/ours/virbr1.status" "$T/lv/virbr1.status"
+in_libvirt_dir "$T/lv" env VIR_BRIDGE_NAME=virbr1 "$LV" add 52:54:00:00:00:51 192.168.122.51 x >/dev/null 2>&1
+is "libvirt's helper wipes an invalid file (its bug)" "$(jq length "$T/lv/virbr1.status")" 1
+before=$(cat "$T/ours/virbr1.status")
+err=$(VIR_BRIDGE_NAME=virbr1 "$HELPER" add 52:54:00:00:00:51 192.168.122.51 x 2>&1)
+rc=$?
+ok $(( rc == 0 )) "ours refuses (exit $rc)"
+ok $(grep -q 'virbr1.status: invalid JSON' <<<"$err"; echo $?) "... naming the file and the problem: $err"
+is "... and keeps the file" "$(cat "$T/ours/virbr1.status")" "$before"
+ok $(dump -n x | tail -n +2 | grep -q .; echo $(( ! $? ))) "... and records nothing"
+
+# Switched off: LEASE_DB_LIBVIRT_DIR=none leaves libvirt's files alone.
+LEASE_DB_LIBVIRT_DIR=none VIR_BRIDGE_NAME=virbr2 "$HELPER" add 52:54:00:00:00:60 192.168.122.60 off
+ok $? "LEASE_DB_LIBVIRT_DIR=none: event recorded"
+ok $([ ! -e "$T/ours/virbr2.status" ]; echo $?) "... and no status file written"
+done_testing
