@@ -9,7 +9,7 @@ ok $? "make install DESTDIR=..."
 prefix=$(sed -n 's/^prefix = //p' "$B/Makefile")
 exec_prefix=$(sed -n 's/^exec_prefix = //p' "$B/Makefile" | sed "s|\${prefix}|$prefix|")
 libdir=$(sed -n 's/^libdir = //p' "$B/Makefile" | sed "s|\${exec_prefix}|$exec_prefix|")
-for f in "$libdir/libnss_leasedb.so.2" "$exec_prefix/libexec/lease-db-helper" \
+for f in "$libdir/libnss_leasedb.so.2" "$libdir/libnss_leasedb_guest.so.2" "$exec_prefix/libexec/lease-db-helper" \
 	"$exec_prefix/sbin/lease-db-dump" "$prefix/share/man/man8/lease-db-helper.8" \
 	"$prefix/share/man/man8/lease-db-dump.8" "$prefix/share/man/man8/nss-leasedb.8"; do
 	ok $([ -f "$D$f" ]; echo $?) "installed $f"
