@@ -66,6 +66,19 @@ ok $(grep -q 'virbr1.status: invalid JSON' <<<"$err"; echo $?) "... naming the f
 is "... and keeps the file" "$(cat "$T/ours/virbr1.status")" "$before"
 ok $(dump -n x | tail -n +2 | grep -q .; echo $(( ! $? ))) "... and records nothing"
 
+# Taking over from libvirt's helper on an ordinary event (not init).
+cat >"$T/ours/virbr3.status" <<JSON
+[ { "ip-address": "192.168.3.10", "mac-address": "52:54:00:00:03:10", "hostname": "kept", "expiry-time": 0 },
+  { "ip-address": "192.168.3.11", "mac-address": "not-a-mac", "hostname": "bad", "expiry-time": 0 } ]
+JSON
+err=$(VIR_BRIDGE_NAME=virbr3 "$HELPER" add 52:54:00:00:03:20 192.168.3.20 newone 2>&1)
+ok $? "first event on a bridge with a status file"
+ok $(dump -n kept | grep -q 192.168.3.10; echo $?) "... imports the leases libvirt's helper had"
+ok $(grep -q 'skipping invalid lease' <<<"$err"; echo $?) "... skipping, and naming, a record that does not validate"
+is "... which stays in the status file" "$(jq -r '.[]["ip-address"]' "$T/ours/virbr3.status" | tr '\n' ' ')" "192.168.3.10 192.168.3.11 192.168.3.20 "
+VIR_BRIDGE_NAME=virbr3 "$HELPER" del 52:54:00:00:03:10 192.168.3.10 kept
+ok $(dump -n kept | grep -q 192.168.3.10; echo $(( ! $? ))) "a later del is not undone by a second import"
+
 # Switched off: LEASE_DB_LIBVIRT_DIR=none leaves libvirt's files alone.
 LEASE_DB_LIBVIRT_DIR=none VIR_BRIDGE_NAME=virbr2 "$HELPER" add 52:54:00:00:00:60 192.168.122.60 off
 ok $? "LEASE_DB_LIBVIRT_DIR=none: event recorded"
