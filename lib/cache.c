@@ -16,26 +16,93 @@
 #include "gen.h"
 #include "paths.h"
 
+#define LOAD(p)     __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
+
 struct entry {
 	struct ldb_snapshot *snap;
-	unsigned refs;
-	struct entry *next; /* retired entries still referenced */
+	unsigned refs;      /* threads holding it; under lock */
+	struct entry *next; /* retired entries still held */
+};
+
+/* What one thread holds between lookups. */
+struct tls {
+	struct entry *e;
+	MDB_txn *txn; /* reset while idle */
+	uint64_t epoch;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_key_t key;
+static bool have_key;
+static __thread struct tls tl;
+
+/* Under lock, read without it on the fast path. */
 static struct entry *current, *retired;
-static char cur_path[PATH_MAX];
+static uint64_t epoch; /* bumped whenever current changes */
 static uint64_t cur_gen;
 static time_t last_check;
 static const struct ldb_gen *genmap;
 static dev_t gen_dev;
 static ino_t gen_ino;
+static char cur_path[PATH_MAX];
+
+/* Counter mappings are never unmapped while the module is loaded: a
+ * thread on the fast path may be reading one. */
+#define MAX_OLD_GEN 16
+static const struct ldb_gen *old_gen[MAX_OLD_GEN];
+static unsigned n_old_gen;
 
 static void entry_free(struct entry *e)
 {
 	ldb_snapshot_close(e->snap);
 	free(e);
+}
+
+/* Give up what a thread holds. Under lock (or with no other thread). */
+static void tls_drop(struct tls *t)
+{
+	struct entry **pp, *e = t->e;
+
+	if (t->txn)
+		mdb_txn_abort(t->txn);
+	t->txn = NULL;
+	t->e = NULL;
+	if (!e || --e->refs > 0 || e == current)
+		return;
+	for (pp = &retired; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			entry_free(e);
+			return;
+		}
+	}
+}
+
+static void thread_exit(void *p)
+{
+	pthread_mutex_lock(&lock);
+	tls_drop(p);
+	pthread_mutex_unlock(&lock);
+}
+
+static void free_all(void)
+{
+	struct entry *e, *next;
+
+	if (tl.txn)
+		mdb_txn_abort(tl.txn);
+	memset(&tl, 0, sizeof(tl));
+	for (e = retired; e; e = next) {
+		next = e->next;
+		entry_free(e);
+	}
+	retired = NULL;
+	if (current)
+		entry_free(current);
+	current = NULL;
+	STORE(&epoch, LOAD(&epoch) + 1);
 }
 
 static void atfork_prepare(void)
@@ -48,27 +115,19 @@ static void atfork_parent(void)
 	pthread_mutex_unlock(&lock);
 }
 
-/* The child has one thread: references held by the parent's other threads
- * are meaningless here, so every environment is released and reopened on
- * the next lookup, as LMDB requires after fork(). */
+/* The child has one thread, the one that forked: other threads' references
+ * are meaningless here, and LMDB environments must not be reused after
+ * fork(), so everything is released and reopened on the next lookup. */
 static void atfork_child(void)
 {
-	struct entry *e, *next;
-
-	for (e = retired; e; e = next) {
-		next = e->next;
-		entry_free(e);
-	}
-	retired = NULL;
-	if (current)
-		entry_free(current);
-	current = NULL;
+	free_all();
 	pthread_mutex_init(&lock, NULL);
 }
 
 static void init_once(void)
 {
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	have_key = pthread_key_create(&key, thread_exit) == 0;
 }
 
 static time_t now_coarse(void)
@@ -80,15 +139,20 @@ static time_t now_coarse(void)
 	return ts.tv_sec;
 }
 
-static void unmap_gen(void)
+static void retire_gen(void)
 {
-	if (genmap)
-		munmap((void *)genmap, LDB_GEN_SIZE);
-	genmap = NULL;
+	const struct ldb_gen *g = genmap;
+
+	if (!g)
+		return;
+	STORE(&genmap, NULL);
+	if (n_old_gen < MAX_OLD_GEN)
+		old_gen[n_old_gen++] = g;
+	/* else leak one page: only after 16 replaced counter files */
 }
 
 /* Map the counter read-only if it is trusted; without it every lookup
- * falls back to a stat() of the snapshot. */
+ * takes the locked path and stat()s the snapshot. */
 static void map_gen(const char *snapshot)
 {
 	char path[PATH_MAX];
@@ -96,7 +160,7 @@ static void map_gen(const char *snapshot)
 	void *p;
 	int fd;
 
-	unmap_gen();
+	retire_gen();
 	if (ldb_gen_path(snapshot, path, sizeof(path)) < 0)
 		return;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -104,12 +168,12 @@ static void map_gen(const char *snapshot)
 		return;
 	if (fstat(fd, &st) == 0 && ldb_trusted_file(&st) == 0 && st.st_size == LDB_GEN_SIZE) {
 		p = mmap(NULL, LDB_GEN_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-		if (p != MAP_FAILED) {
-			genmap = p;
+		if (p != MAP_FAILED && LOAD(&((struct ldb_gen *)p)->magic) == LDB_GEN_MAGIC) {
 			gen_dev = st.st_dev;
 			gen_ino = st.st_ino;
-			if (__atomic_load_n(&genmap->magic, __ATOMIC_ACQUIRE) != LDB_GEN_MAGIC)
-				unmap_gen();
+			STORE(&genmap, p);
+		} else if (p != MAP_FAILED) {
+			munmap(p, LDB_GEN_SIZE);
 		}
 	}
 	close(fd);
@@ -117,7 +181,9 @@ static void map_gen(const char *snapshot)
 
 static uint64_t load_gen(void)
 {
-	return genmap ? __atomic_load_n(&genmap->gen, __ATOMIC_ACQUIRE) : 0;
+	const struct ldb_gen *g = LOAD(&genmap);
+
+	return g ? LOAD(&g->gen) : 0;
 }
 
 static bool same_file(const char *path, dev_t dev, ino_t ino)
@@ -127,7 +193,7 @@ static bool same_file(const char *path, dev_t dev, ino_t ino)
 	return lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
 }
 
-/* Is the current entry still the published snapshot? Called with lock held. */
+/* Is the current entry still the published snapshot? Under lock. */
 static bool still_current(const char *path)
 {
 	char gpath[PATH_MAX];
@@ -139,7 +205,7 @@ static bool still_current(const char *path)
 		return same_file(path, current->snap->dev, current->snap->ino);
 	if (load_gen() != cur_gen) {
 		/* Bumped: a new file was renamed in, unless we already have it. */
-		cur_gen = load_gen();
+		STORE(&cur_gen, load_gen());
 		return same_file(path, current->snap->dev, current->snap->ino);
 	}
 	/* Guard against a replaced counter file or a snapshot put in place
@@ -147,9 +213,9 @@ static bool still_current(const char *path)
 	now = now_coarse();
 	if (now == last_check)
 		return true;
-	last_check = now;
+	STORE(&last_check, now);
 	if (ldb_gen_path(path, gpath, sizeof(gpath)) < 0 || !same_file(gpath, gen_dev, gen_ino)) {
-		unmap_gen();
+		retire_gen();
 		return false;
 	}
 	return same_file(path, current->snap->dev, current->snap->ino);
@@ -166,6 +232,7 @@ static void retire_current(void)
 		retired = current;
 	}
 	current = NULL;
+	STORE(&epoch, LOAD(&epoch) + 1);
 }
 
 static int reopen(const char *path)
@@ -191,13 +258,14 @@ static int reopen(const char *path)
 		return r;
 	}
 	current = e;
-	cur_gen = g;
-	last_check = now_coarse();
+	STORE(&cur_gen, g);
+	STORE(&last_check, now_coarse());
 	strcpy(cur_path, path);
 	return 0;
 }
 
-int ldb_cache_acquire(const char *path, struct ldb_snapshot **out)
+/* The locked path: revalidate, and move this thread to the current entry. */
+static int refresh(const char *path)
 {
 	int r = 0;
 
@@ -205,40 +273,58 @@ int ldb_cache_acquire(const char *path, struct ldb_snapshot **out)
 	pthread_mutex_lock(&lock);
 	if (!still_current(path))
 		r = reopen(path);
-	if (r == 0) {
-		current->refs++;
-		*out = current->snap;
+	if (r == 0 && tl.e != current) {
+		tls_drop(&tl);
+		r = ldb_mdb_errno(mdb_txn_begin(current->snap->env, NULL, MDB_RDONLY, &tl.txn));
+		if (r == 0) {
+			mdb_txn_reset(tl.txn);
+			tl.e = current;
+			current->refs++;
+			if (have_key)
+				pthread_setspecific(key, &tl);
+		}
 	}
+	if (r == 0)
+		tl.epoch = LOAD(&epoch);
 	pthread_mutex_unlock(&lock);
 	return r;
 }
 
-void ldb_cache_release(struct ldb_snapshot *s)
+int ldb_cache_begin(const char *path, struct ldb_read *rd)
 {
-	struct entry **pp, *e;
+	const struct ldb_gen *g;
+	int r;
 
-	pthread_mutex_lock(&lock);
-	if (current && current->snap == s) {
-		current->refs--;
-		goto out;
+	g = LOAD(&genmap);
+	if (!(tl.e && tl.epoch == LOAD(&epoch) && g && LOAD(&g->gen) == LOAD(&cur_gen) &&
+	      now_coarse() == LOAD(&last_check))) {
+		r = refresh(path);
+		if (r < 0)
+			return r;
 	}
-	for (pp = &retired; (e = *pp); pp = &e->next) {
-		if (e->snap == s) {
-			if (--e->refs == 0) {
-				*pp = e->next;
-				entry_free(e);
-			}
-			break;
-		}
-	}
-out:
-	pthread_mutex_unlock(&lock);
+	r = ldb_mdb_errno(mdb_txn_renew(tl.txn));
+	if (r < 0)
+		return r;
+	rd->snap = tl.e->snap;
+	rd->txn = tl.txn;
+	return 0;
+}
+
+void ldb_cache_end(struct ldb_read *rd)
+{
+	mdb_txn_reset(rd->txn);
 }
 
 /* Runs when glibc unloads the module (dlclose, __libc_freeres): no
  * lookup can be in progress then. */
 __attribute__((destructor)) static void cache_free(void)
 {
-	atfork_child();
-	unmap_gen();
+	free_all();
+	if (have_key)
+		pthread_key_delete(key);
+	have_key = false;
+	retire_gen();
+	for (unsigned i = 0; i < n_old_gen; i++)
+		munmap((void *)old_gen[i], LDB_GEN_SIZE);
+	n_old_gen = 0;
 }

@@ -2,14 +2,22 @@
 #ifndef LDB_CACHE_H
 #define LDB_CACHE_H
 
+#include <lmdb.h>
+
 #include "snapshot.h"
 
-/* A snapshot to read, current as of this call: a newly published one is
- * noticed through the generation counter, a replaced file otherwise within
- * a second. The caller holds a reference until ldb_cache_release(), so an
- * environment is never closed under a reader. Safe across threads and
- * fork(). Errors as ldb_snapshot_open(). */
-int ldb_cache_acquire(const char *path, struct ldb_snapshot **out);
-void ldb_cache_release(struct ldb_snapshot *s);
+struct ldb_read {
+	struct ldb_snapshot *snap;
+	MDB_txn *txn;
+};
+
+/* A read transaction on the snapshot at path, current as of this call: a
+ * newly published snapshot is noticed through the generation counter, a
+ * file replaced by other means within a second. Each thread keeps its own
+ * reference and reset transaction, so the common case takes no lock, makes
+ * no system call and allocates nothing; an environment is closed only when
+ * no thread holds it. Safe across fork(). Errors as ldb_snapshot_open(). */
+int ldb_cache_begin(const char *path, struct ldb_read *rd);
+void ldb_cache_end(struct ldb_read *rd);
 
 #endif

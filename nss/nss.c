@@ -64,33 +64,18 @@ __attribute__((format(printf, 1, 2))) static void dbg(const char *fmt, ...)
 	va_end(ap);
 }
 
-struct session {
-	struct ldb_snapshot *snap;
-	MDB_txn *txn;
-};
+#define session    ldb_read
+#define session_close ldb_cache_end
 
 static int session_open(struct session *s)
 {
 	int r;
 
 	pthread_once(&config_once, config_init);
-	r = ldb_cache_acquire(snapshot_path, &s->snap);
-	if (r < 0) {
+	r = ldb_cache_begin(snapshot_path, s);
+	if (r < 0)
 		dbg("%s: %s", snapshot_path, strerror(-r));
-		return r;
-	}
-	r = ldb_mdb_errno(mdb_txn_begin(s->snap->env, NULL, MDB_RDONLY, &s->txn));
-	if (r < 0) {
-		dbg("%s: read transaction: %s", snapshot_path, strerror(-r));
-		ldb_cache_release(s->snap);
-	}
 	return r;
-}
-
-static void session_close(struct session *s)
-{
-	mdb_txn_abort(s->txn);
-	ldb_cache_release(s->snap);
 }
 
 static enum nss_status not_found(int *errnop, int *herrnop)
