@@ -25,13 +25,8 @@ make -j"$(nproc)" >make.out 2>&1 || { tail -40 make.out >&2; fail "build failed"
 
 # Debian's libvirt_leaseshelper, the system being replaced, for the
 # comparison tests (they SKIP without it). Unpacked here, not installed.
-if [ ! -x libvirt/usr/lib/libvirt/libvirt_leaseshelper ] && command -v apt-get >/dev/null; then
-	rm -rf libvirt-deb && mkdir -p libvirt-deb &&
-		(cd libvirt-deb && apt-get download libvirt-daemon >/dev/null 2>&1) &&
-		dpkg -x libvirt-deb/libvirt-daemon_*.deb libvirt ||
-		echo "run-tests: could not fetch libvirt_leaseshelper; its comparison tests will SKIP" >&2
-	rm -rf libvirt-deb
-fi
+"$top/tests/fetch-libvirt-helper.sh" "$PWD/libvirt" ||
+	echo "run-tests: could not fetch libvirt_leaseshelper; its comparison tests will SKIP" >&2
 
 make -j"$(nproc)" check ${LEASE_DB_CHECK_TARGET:+$LEASE_DB_CHECK_TARGET} 2>&1 | tee check.out |
 	grep -E '^(FAIL|ERROR|XPASS|SKIP):' 

@@ -1,0 +1,12 @@
+#!/bin/bash
+# Unpack Debian's libvirt_leaseshelper (the helper lease-db replaces) into
+# DIR without installing libvirt-daemon: apt-get download + dpkg -x.
+# Used by run-tests.sh and make bench; tests SKIP when it is unavailable.
+dir=${1:?usage: fetch-libvirt-helper.sh DIR}
+[ -x "$dir/usr/lib/libvirt/libvirt_leaseshelper" ] && exit 0
+command -v apt-get >/dev/null || exit 1
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+(cd "$tmp" && apt-get download libvirt-daemon >/dev/null 2>&1) &&
+	dpkg -x "$tmp"/libvirt-daemon_*.deb "$dir" &&
+	[ -x "$dir/usr/lib/libvirt/libvirt_leaseshelper" ]
