@@ -234,16 +234,23 @@ static int print_table(const struct ctx *c)
 	return 0;
 }
 
-static int walk(MDB_env *env, const struct ldb_dbis *dbis, struct ctx *c)
+/* Every lease as lookups see it: the snapshot's base with its delta, or
+ * the master. */
+static int walk(struct ldb_master *m, struct ldb_snapshot *snap, struct ctx *c)
 {
-	MDB_txn *txn;
+	struct ldb_view v = {0};
 	int r;
 
-	r = ldb_mdb_errno(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn));
+	if (m) {
+		v.dbis = &m->dbis;
+		r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &v.txn));
+	} else {
+		r = ldb_snapshot_begin(snap, &v);
+	}
 	if (r < 0)
 		return r;
-	r = ldb_db_foreach(txn, dbis, visit, c);
-	mdb_txn_abort(txn);
+	r = ldb_view_foreach(&v, visit, c);
+	ldb_snapshot_end(&v);
 	return r;
 }
 
@@ -272,7 +279,7 @@ static int dump(const struct opts *o)
 			goto out;
 		}
 	}
-	r = m ? walk(m->env, &m->dbis, &c) : walk(snap->env, &snap->dbis, &c);
+	r = walk(m, snap, &c);
 	if (r < 0) {
 		fprintf(stderr, PROG ": %s: %s\n", path, strerror(-r));
 		goto out;

@@ -28,7 +28,7 @@ struct entry {
 /* What one thread holds between lookups. */
 struct tls {
 	struct entry *e;
-	MDB_txn *txn; /* reset while idle */
+	MDB_txn *txn, *dtxn; /* reset while idle */
 	uint64_t epoch;
 };
 
@@ -47,6 +47,11 @@ static const struct ldb_gen *genmap;
 static dev_t gen_dev;
 static ino_t gen_ino;
 static char cur_path[PATH_MAX];
+/* A snapshot that failed to open is not retried on every lookup: only
+ * once the counter moves or a second has passed. */
+static int fail_err;
+static uint64_t fail_gen;
+static time_t fail_time;
 
 /* Counter mappings are never unmapped while the module is loaded: a
  * thread on the fast path may be reading one. */
@@ -65,9 +70,11 @@ static void tls_drop(struct tls *t)
 {
 	struct entry **pp, *e = t->e;
 
+	if (t->dtxn)
+		mdb_txn_abort(t->dtxn);
 	if (t->txn)
 		mdb_txn_abort(t->txn);
-	t->txn = NULL;
+	t->txn = t->dtxn = NULL;
 	t->e = NULL;
 	if (!e || --e->refs > 0 || e == current)
 		return;
@@ -91,6 +98,8 @@ static void free_all(void)
 {
 	struct entry *e, *next;
 
+	if (tl.dtxn)
+		mdb_txn_abort(tl.dtxn);
 	if (tl.txn)
 		mdb_txn_abort(tl.txn);
 	memset(&tl, 0, sizeof(tl));
@@ -193,6 +202,19 @@ static bool same_file(const char *path, dev_t dev, ino_t ino)
 	return lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
 }
 
+/* Base and delta both still the files we mapped (or both absent)? */
+static bool same_snapshot(const char *path, const struct ldb_snapshot *s)
+{
+	char dpath[PATH_MAX];
+	struct stat st;
+
+	if (!same_file(path, s->dev, s->ino) || ldb_delta_path(path, dpath, sizeof(dpath)) < 0)
+		return false;
+	if (lstat(dpath, &st) < 0)
+		return errno == ENOENT && s->dino == 0 && s->ddev == 0;
+	return st.st_dev == s->ddev && st.st_ino == s->dino;
+}
+
 /* Is the current entry still the published snapshot? Under lock. */
 static bool still_current(const char *path)
 {
@@ -202,11 +224,11 @@ static bool still_current(const char *path)
 	if (!current || strcmp(path, cur_path) != 0)
 		return false;
 	if (!genmap)
-		return same_file(path, current->snap->dev, current->snap->ino);
+		return same_snapshot(path, current->snap);
 	if (load_gen() != cur_gen) {
 		/* Bumped: a new file was renamed in, unless we already have it. */
 		STORE(&cur_gen, load_gen());
-		return same_file(path, current->snap->dev, current->snap->ino);
+		return same_snapshot(path, current->snap);
 	}
 	/* Guard against a replaced counter file or a snapshot put in place
 	 * by hand, at most once a second. */
@@ -218,7 +240,7 @@ static bool still_current(const char *path)
 		retire_gen();
 		return false;
 	}
-	return same_file(path, current->snap->dev, current->snap->ino);
+	return same_snapshot(path, current->snap);
 }
 
 static void retire_current(void)
@@ -245,6 +267,7 @@ static int reopen(const char *path)
 		return -ENAMETOOLONG;
 	if (!genmap || strcmp(path, cur_path) != 0)
 		map_gen(path);
+	strcpy(cur_path, path);
 	/* Read the counter before opening: a rename after our open is then
 	 * seen as a change on the next lookup. */
 	g = load_gen();
@@ -260,7 +283,6 @@ static int reopen(const char *path)
 	current = e;
 	STORE(&cur_gen, g);
 	STORE(&last_check, now_coarse());
-	strcpy(cur_path, path);
 	return 0;
 }
 
@@ -271,11 +293,33 @@ static int refresh(const char *path)
 
 	pthread_once(&once, init_once);
 	pthread_mutex_lock(&lock);
-	if (!still_current(path))
+	if (fail_err && genmap && load_gen() == fail_gen && now_coarse() == fail_time &&
+	    strcmp(path, cur_path) == 0) {
+		r = fail_err;
+		goto out;
+	}
+	fail_err = 0;
+	if (!still_current(path)) {
 		r = reopen(path);
+		if (r < 0) {
+			fail_err = r;
+			fail_gen = load_gen();
+			fail_time = now_coarse();
+		}
+	}
 	if (r == 0 && tl.e != current) {
 		tls_drop(&tl);
 		r = ldb_mdb_errno(mdb_txn_begin(current->snap->env, NULL, MDB_RDONLY, &tl.txn));
+		if (r == 0 && current->snap->denv) {
+			r = ldb_mdb_errno(
+				mdb_txn_begin(current->snap->denv, NULL, MDB_RDONLY, &tl.dtxn));
+			if (r < 0) {
+				mdb_txn_abort(tl.txn);
+				tl.txn = NULL;
+			} else {
+				mdb_txn_reset(tl.dtxn);
+			}
+		}
 		if (r == 0) {
 			mdb_txn_reset(tl.txn);
 			tl.e = current;
@@ -286,6 +330,7 @@ static int refresh(const char *path)
 	}
 	if (r == 0)
 		tl.epoch = LOAD(&epoch);
+out:
 	pthread_mutex_unlock(&lock);
 	return r;
 }
@@ -305,14 +350,26 @@ int ldb_cache_begin(const char *path, struct ldb_read *rd)
 	r = ldb_mdb_errno(mdb_txn_renew(tl.txn));
 	if (r < 0)
 		return r;
+	if (tl.dtxn) {
+		r = ldb_mdb_errno(mdb_txn_renew(tl.dtxn));
+		if (r < 0) {
+			mdb_txn_reset(tl.txn);
+			return r;
+		}
+	}
 	rd->snap = tl.e->snap;
-	rd->txn = tl.txn;
+	rd->view.txn = tl.txn;
+	rd->view.dbis = &tl.e->snap->dbis;
+	rd->view.dtxn = tl.dtxn;
+	rd->view.ddbis = tl.dtxn ? &tl.e->snap->ddbis : NULL;
 	return 0;
 }
 
 void ldb_cache_end(struct ldb_read *rd)
 {
-	mdb_txn_reset(rd->txn);
+	if (rd->view.dtxn)
+		mdb_txn_reset(rd->view.dtxn);
+	mdb_txn_reset(rd->view.txn);
 }
 
 /* Runs when glibc unloads the module (dlclose, __libc_freeres): no

@@ -8,7 +8,7 @@
 
 struct ldb_read {
 	struct ldb_snapshot *snap;
-	MDB_txn *txn;
+	struct ldb_view view;
 };
 
 /* A read transaction on the snapshot at path, current as of this call: a

@@ -30,6 +30,10 @@ int ldb_db_open(MDB_txn *txn, bool create, struct ldb_dbis *dbis)
 		r = open_one(txn, "guest", MDB_DUPSORT, create, &dbis->guest);
 	if (r == 0)
 		r = open_one(txn, "guestmac", MDB_DUPSORT, create, &dbis->guestmac);
+	if (r == 0)
+		r = open_one(txn, "pending", 0, create, &dbis->pending);
+	if (r == 0)
+		r = open_one(txn, "changed", 0, create, &dbis->changed);
 	if (r == -ENOENT || r == -EINVAL)
 		return -EBADMSG; /* a table is missing or has other flags */
 	if (r < 0)
@@ -133,6 +137,15 @@ static int unindex(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_l
 	return r;
 }
 
+/* Remember which leases changed since the last full snapshot, so the next
+ * publication can be a small delta. */
+static int mark_pending(MDB_txn *txn, const struct ldb_dbis *dbis, MDB_val *k)
+{
+	MDB_val v = {1, "1"};
+
+	return ldb_mdb_errno(mdb_put(txn, dbis->pending, k, &v, 0));
+}
+
 int ldb_db_put(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_lease *l)
 {
 	uint8_t kb[LDB_ADDRKEY_MAX];
@@ -156,9 +169,9 @@ int ldb_db_put(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_lease
 	if (r < 0)
 		return r;
 	r = index_put(txn, dbis->name, l->hostname, &k);
-	if (r < 0)
-		return r;
-	return index_put(txn, dbis->mac, l->mac, &k);
+	if (r == 0)
+		r = index_put(txn, dbis->mac, l->mac, &k);
+	return r < 0 ? r : mark_pending(txn, dbis, &k);
 }
 
 int ldb_db_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr)
@@ -172,9 +185,9 @@ int ldb_db_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint
 	if (r < 0)
 		return r;
 	r = unindex(txn, dbis, &old, &k);
-	if (r < 0)
-		return r;
-	return ldb_mdb_errno(mdb_del(txn, dbis->lease, &k, NULL));
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_del(txn, dbis->lease, &k, NULL));
+	return r < 0 ? r : mark_pending(txn, dbis, &k);
 }
 
 int ldb_db_guest_put(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str domain,
@@ -243,6 +256,58 @@ int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
 	}
 	mdb_cursor_close(c);
 	return r == -ENOENT ? 0 : r;
+}
+
+int ldb_view_overridden(const struct ldb_view *v, const MDB_val *key)
+{
+	MDB_val k = *key, d;
+	int r;
+
+	if (!v->dtxn)
+		return 0;
+	r = ldb_mdb_errno(mdb_get(v->dtxn, v->ddbis->changed, &k, &d));
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+int ldb_view_get(const struct ldb_view *v, int family, const uint8_t *addr, struct ldb_lease *out)
+{
+	uint8_t kb[LDB_ADDRKEY_MAX];
+	MDB_val k = {ldb_addrkey(family, addr, kb), kb};
+	int r = ldb_view_overridden(v, &k);
+
+	if (r < 0)
+		return r;
+	return r ? ldb_db_get(v->dtxn, v->ddbis, family, addr, out)
+		 : ldb_db_get(v->txn, v->dbis, family, addr, out);
+}
+
+struct view_walk {
+	const struct ldb_view *v;
+	int (*fn)(const struct ldb_lease *l, void *ctx);
+	void *ctx;
+};
+
+static int walk_base(const struct ldb_lease *l, void *p)
+{
+	struct view_walk *w = p;
+	uint8_t kb[LDB_ADDRKEY_MAX];
+	MDB_val k = {ldb_addrkey(l->family, l->addr, kb), kb};
+	int r = ldb_view_overridden(w->v, &k);
+
+	return r != 0 ? (r < 0 ? r : 0) : w->fn(l, w->ctx);
+}
+
+int ldb_view_foreach(const struct ldb_view *v, int (*fn)(const struct ldb_lease *l, void *ctx),
+		     void *ctx)
+{
+	struct view_walk w = {v, fn, ctx};
+	int r = ldb_db_foreach(v->txn, v->dbis, walk_base, &w);
+
+	if (r == 0 && v->dtxn)
+		r = ldb_db_foreach(v->dtxn, v->ddbis, fn, ctx);
+	return r;
 }
 
 int ldb_db_foreach_dup(MDB_txn *txn, MDB_dbi dbi, struct ldb_str key,

@@ -14,10 +14,37 @@ struct ldb_dbis {
 	MDB_dbi mac;   /* MAC -> address keys (dupsort) */
 	MDB_dbi guest; /* folded libvirt domain name -> MACs (dupsort) */
 	MDB_dbi guestmac; /* MAC -> libvirt domain names (dupsort) */
+	MDB_dbi pending;  /* master: address keys changed since the last base */
+	MDB_dbi changed;  /* delta: every address key it covers (a lease or a deletion) */
 	MDB_dbi meta;  /* "format" -> u32, and the writer's bookkeeping */
 };
 
-#define LDB_MAXDBS 8
+#define LDB_MAXDBS 12
+
+/* Meta key naming the full snapshot a delta belongs to (u64). */
+#define LDB_META_BASE_ID "base-id"
+
+/* What readers see: a base database and, when present, a small delta
+ * published over it: for the addresses it covers, its leases replace the
+ * base's and the ones it lacks are deleted; its guest tables replace the
+ * base's. The master is a view with no delta. */
+struct ldb_view {
+	MDB_txn *txn;
+	const struct ldb_dbis *dbis;
+	MDB_txn *dtxn; /* NULL: no delta */
+	const struct ldb_dbis *ddbis;
+};
+
+/* ldb_db_get() through a view. */
+int ldb_view_get(const struct ldb_view *v, int family, const uint8_t *addr, struct ldb_lease *out);
+
+/* Does the delta replace or delete this address key? */
+int ldb_view_overridden(const struct ldb_view *v, const MDB_val *key);
+
+/* ldb_db_foreach() through a view: base leases not overridden, then the
+ * delta's. */
+int ldb_view_foreach(const struct ldb_view *v, int (*fn)(const struct ldb_lease *l, void *ctx),
+		     void *ctx);
 
 /* Open (create=true: and create) every table, checking the format version.
  * -EPROTONOSUPPORT when the database has another version, -EBADMSG when it

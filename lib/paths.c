@@ -29,6 +29,13 @@ int ldb_gen_path(const char *snapshot, char *buf, size_t size)
 	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
 }
 
+int ldb_delta_path(const char *snapshot, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s.delta", snapshot);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
 int ldb_trusted_file(const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode))

@@ -13,6 +13,9 @@ const char *ldb_snapshot_path(void);
 /* The counter file published beside a snapshot: "<snapshot>.gen". */
 int ldb_gen_path(const char *snapshot, char *buf, size_t size);
 
+/* The delta published over a snapshot: "<snapshot>.delta". */
+int ldb_delta_path(const char *snapshot, char *buf, size_t size);
+
 /* A published file is trusted when it is a regular file owned by root or
  * by the effective user and writable by nobody else. -EPERM otherwise. */
 int ldb_trusted_file(const struct stat *st);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -67,10 +68,16 @@ static void remove_stale(int dfd, const char *base)
 	}
 	rewinddir(d); /* the dup shares its offset with earlier scans */
 	while ((de = readdir(d))) {
-		const char *n = de->d_name;
+		const char *n = de->d_name, *rest = n + plen + blen;
 
-		if (strncmp(n, TMP_PREFIX, plen) == 0 && strncmp(n + plen, base, blen) == 0 &&
-		    n[plen + blen] == '.' && strlen(n + plen + blen) == 7)
+		if (strncmp(n, TMP_PREFIX, plen) != 0 || strncmp(n + plen, base, blen) != 0)
+			continue;
+		/* ".<base>[.gen|.delta].XXXXXX" */
+		if (strncmp(rest, ".gen.", 5) == 0)
+			rest += 4;
+		else if (strncmp(rest, ".delta.", 7) == 0)
+			rest += 6;
+		if (rest[0] == '.' && strlen(rest) == 7)
 			unlinkat(dfd, n, 0);
 	}
 	closedir(d);
@@ -180,13 +187,233 @@ fail:
 	return r;
 }
 
+/* Below this many leases every publication is a full copy; above it, a
+ * delta of the leases changed since the last full copy, until more than
+ * DELTA_MAX (or an eighth of the leases) have changed. The tests shrink
+ * these through LEASE_DB_DELTA_{MIN,MAX,DIV} to exercise both paths. */
+#define DELTA_MIN 4096
+#define DELTA_MAX 512
+
+static size_t tunable(const char *name, size_t def)
+{
+	const char *s = secure_getenv(name);
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return def;
+	v = strtoul(s, &end, 10);
+	return *end ? def : (size_t)v;
+}
+
+struct plan {
+	size_t leases, pending;
+	uint64_t base_id; /* 0: never made */
+};
+
+static int read_plan(struct ldb_master *m, struct plan *p)
+{
+	MDB_stat st;
+	MDB_txn *txn;
+	struct ldb_str v;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
+	if (r < 0)
+		return r;
+	r = ldb_mdb_errno(mdb_stat(txn, m->dbis.lease, &st));
+	p->leases = st.ms_entries;
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_stat(txn, m->dbis.pending, &st));
+	p->pending = st.ms_entries;
+	if (r == 0 && ldb_db_meta_get(txn, &m->dbis, LDB_META_BASE_ID, &v) == 0 &&
+	    v.len == sizeof(p->base_id))
+		memcpy(&p->base_id, v.p, sizeof(p->base_id));
+	mdb_txn_abort(txn);
+	return r;
+}
+
+/* Name the coming full copy and start counting changes afresh. */
+static int new_base(struct ldb_master *m, uint64_t *id)
+{
+	MDB_txn *txn;
+	int r;
+
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, 0, &txn));
+	if (r < 0)
+		return r;
+	*id = mdb_txn_id(txn);
+	r = ldb_db_meta_put(txn, &m->dbis, LDB_META_BASE_ID,
+			    (struct ldb_str){(const char *)id, sizeof(*id)});
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_drop(txn, m->dbis.pending, 0));
+	if (r < 0) {
+		mdb_txn_abort(txn);
+		return r;
+	}
+	return ldb_mdb_errno(mdb_txn_commit(txn));
+}
+
+static int copy_guests(MDB_txn *from, const struct ldb_dbis *fd, MDB_txn *to,
+		       const struct ldb_dbis *td)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int r, op = MDB_FIRST;
+
+	r = ldb_mdb_errno(mdb_cursor_open(from, fd->guest, &c));
+	if (r < 0)
+		return r;
+	while ((r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, op))) == 0) {
+		op = MDB_NEXT;
+		r = ldb_db_guest_put(to, td, (struct ldb_str){k.mv_data, k.mv_size},
+				     (struct ldb_str){v.mv_data, v.mv_size});
+		if (r < 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* The delta's content: every pending address, with its lease as the master
+ * has it now unless deleted, and the whole guest tables. */
+static int fill_delta(struct ldb_master *m, MDB_env *denv, uint64_t base_id, uint64_t *txnid)
+{
+	struct ldb_dbis dd;
+	MDB_txn *mt, *dt;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int r, op = MDB_FIRST;
+
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &mt));
+	if (r < 0)
+		return r;
+	*txnid = mdb_txn_id(mt);
+	r = ldb_mdb_errno(mdb_txn_begin(denv, NULL, 0, &dt));
+	if (r < 0)
+		goto out_mt;
+	r = ldb_db_open(dt, true, &dd);
+	if (r == 0)
+		r = ldb_db_meta_put(dt, &dd, LDB_META_BASE_ID,
+				    (struct ldb_str){(const char *)&base_id, sizeof(base_id)});
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_cursor_open(mt, m->dbis.pending, &c));
+	if (r < 0)
+		goto out_dt;
+	while ((r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, op))) == 0) {
+		struct ldb_lease l;
+		uint8_t addr[16];
+		int family;
+
+		op = MDB_NEXT;
+		r = ldb_addrkey_parse(k.mv_data, k.mv_size, &family, addr);
+		if (r == 0)
+			r = ldb_db_get(mt, &m->dbis, family, addr, &l);
+		if (r == 0)
+			r = ldb_db_put(dt, &dd, &l);
+		if (r == 0 || r == -ENOENT) {
+			MDB_val one = {1, "1"};
+
+			r = ldb_mdb_errno(mdb_put(dt, dd.changed, &k, &one, 0));
+		}
+		if (r < 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (r == -ENOENT)
+		r = copy_guests(mt, &m->dbis, dt, &dd);
+	if (r == 0) {
+		r = ldb_mdb_errno(mdb_txn_commit(dt));
+		goto out_mt;
+	}
+out_dt:
+	mdb_txn_abort(dt);
+out_mt:
+	mdb_txn_abort(mt);
+	return r;
+}
+
+static int write_delta(struct ldb_master *m, int dfd, const char *dir, const char *base,
+		       const struct plan *p, uint64_t *txnid)
+{
+	char tmp[NAME_MAX + 1], path[PATH_MAX], dname[NAME_MAX + 1];
+	MDB_env *denv;
+	int fd, r, n;
+
+	n = snprintf(dname, sizeof(dname), "%s.delta", base);
+	if (n < 0 || (size_t)n >= sizeof(dname))
+		return -ENAMETOOLONG;
+	fd = open_tmp(dir, dname, tmp);
+	if (fd < 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/%s", dir, tmp);
+	r = ldb_mdb_errno(mdb_env_create(&denv));
+	if (r < 0)
+		goto fail_fd;
+	r = ldb_mdb_errno(mdb_env_set_maxdbs(denv, LDB_MAXDBS));
+	if (r == 0)
+		r = ldb_mdb_errno(
+			mdb_env_set_mapsize(denv, ((size_t)64 << 20) + p->pending * (size_t)8192));
+	/* One writer under the publish lock, durability by fdatasync below. */
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_env_open(denv, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC,
+					       0644));
+	if (r == 0)
+		r = fill_delta(m, denv, p->base_id, txnid);
+	mdb_env_close(denv);
+	if (r == 0 && (fchmod(fd, 0644) < 0 || fdatasync(fd) < 0))
+		r = -errno;
+	if (r < 0)
+		goto fail_fd;
+	if (close(fd) < 0) {
+		fd = -1;
+		r = -errno;
+		goto fail;
+	}
+	if (renameat(dfd, tmp, dfd, dname) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	(void)fsync(dfd);
+	return 0;
+fail_fd:
+	close(fd);
+fail:
+	unlinkat(dfd, tmp, 0);
+	return r;
+}
+
+static int publish_full(struct ldb_master *m, int dfd, const char *dir, const char *base,
+			struct ldb_gen *gen, uint64_t *txn)
+{
+	char dname[NAME_MAX + 1];
+	uint64_t id;
+	int r;
+
+	r = new_base(m, &id);
+	if (r == 0)
+		r = copy_snapshot(m, dfd, dir, base, txn);
+	if (r < 0)
+		return r;
+	/* A delta left from the previous base no longer applies; readers
+	 * ignore it anyway, as its base-id differs. */
+	snprintf(dname, sizeof(dname), "%s.delta", base);
+	if (unlinkat(dfd, dname, 0) < 0 && errno != ENOENT)
+		return -errno;
+	__atomic_store_n(&gen->base, id, __ATOMIC_RELEASE);
+	return 0;
+}
+
 int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 {
-	char dirbuf[PATH_MAX], basebuf[PATH_MAX], genname[NAME_MAX + 1];
+	char dirbuf[PATH_MAX], basebuf[PATH_MAX], genname[NAME_MAX + 1], dname[NAME_MAX + 1];
 	struct ldb_gen *gen = NULL;
 	const char *dir, *base;
+	struct plan plan;
 	struct stat st;
 	uint64_t txn = 0;
+	bool delta;
 	int lockfd, dfd, r, n;
 
 	if (strlen(path) >= sizeof(dirbuf))
@@ -198,6 +425,7 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 	n = snprintf(genname, sizeof(genname), "%s.gen", base);
 	if (n < 0 || (size_t)n >= sizeof(genname) || *base == '\0' || *base == '.')
 		return -EINVAL;
+	snprintf(dname, sizeof(dname), "%s.delta", base);
 
 	lockfd = lock_publish(m->dir);
 	if (lockfd < 0)
@@ -211,7 +439,6 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 		goto out_lock;
 	}
 	remove_stale(dfd, base);
-	remove_stale(dfd, genname);
 	r = map_gen(dfd, dir, genname, &gen);
 	if (r < 0)
 		goto out_dir;
@@ -222,7 +449,16 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 	    fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
 		goto out_gen;
 
-	r = copy_snapshot(m, dfd, dir, base, &txn);
+	r = read_plan(m, &plan);
+	if (r < 0)
+		goto out_gen;
+	delta = plan.leases >= tunable("LEASE_DB_DELTA_MIN", DELTA_MIN) && plan.base_id != 0 &&
+		__atomic_load_n(&gen->base, __ATOMIC_ACQUIRE) == plan.base_id &&
+		plan.pending <= tunable("LEASE_DB_DELTA_MAX", DELTA_MAX) &&
+		plan.pending <= plan.leases / (tunable("LEASE_DB_DELTA_DIV", 8) ?: 1) &&
+		fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	r = delta ? write_delta(m, dfd, dir, base, &plan, &txn)
+		  : publish_full(m, dfd, dir, base, gen, &txn);
 	if (r < 0)
 		goto out_gen;
 	__atomic_store_n(&gen->txn, txn, __ATOMIC_RELEASE);

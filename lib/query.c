@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -74,8 +75,10 @@ void ldb_addrs_sort(struct ldb_addrs *a)
 }
 
 struct name_ctx {
-	MDB_txn *txn;
+	const struct ldb_view *v;
+	MDB_txn *txn; /* where the index entry was found */
 	const struct ldb_dbis *dbis;
+	bool base; /* entries from the base: skip what the delta overrides */
 	struct ldb_str domain; /* empty: any */
 	int want;
 	int64_t now;
@@ -94,6 +97,11 @@ static int add_key(const MDB_val *key, void *p)
 		return r;
 	if (!(c->want & (family == AF_INET ? LDB_WANT_INET : LDB_WANT_INET6)))
 		return 0;
+	if (c->base) {
+		r = ldb_view_overridden(c->v, key);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 	r = ldb_db_get(c->txn, c->dbis, family, addr, &l);
 	if (r == -ENOENT)
 		return -EBADMSG; /* an index entry without its lease */
@@ -104,11 +112,33 @@ static int add_key(const MDB_val *key, void *p)
 	return ldb_addrs_add(c->out, &l, c->now);
 }
 
-int ldb_query_name(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, int want,
-                   int64_t now, struct ldb_addrs *out)
+/* fn over the values under key in table (name or mac), delta then base. */
+static int each_index(struct name_ctx *c, size_t table, struct ldb_str key,
+		      int (*fn)(const MDB_val *val, void *ctx))
+{
+	int r = 0;
+
+	if (c->v->dtxn) {
+		c->txn = c->v->dtxn;
+		c->dbis = c->v->ddbis;
+		c->base = false;
+		r = ldb_db_foreach_dup(c->txn, *(const MDB_dbi *)((const char *)c->dbis + table), key,
+				       fn, c);
+	}
+	if (r < 0)
+		return r;
+	c->txn = c->v->txn;
+	c->dbis = c->v->dbis;
+	c->base = c->v->dtxn != NULL;
+	return ldb_db_foreach_dup(c->txn, *(const MDB_dbi *)((const char *)c->dbis + table), key, fn,
+				  c);
+}
+
+int ldb_query_name(const struct ldb_view *v, const char *name, int want, int64_t now,
+		   struct ldb_addrs *out)
 {
 	char folded[LDB_NAME_MAX + 1];
-	struct name_ctx c = {txn, dbis, LDB_STR_NULL, want, now, out};
+	struct name_ctx c = {.v = v, .want = want, .now = now, .out = out};
 	struct ldb_str q, host;
 	int n, r;
 
@@ -117,13 +147,12 @@ int ldb_query_name(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, 
 		return 0; /* not a name any lease can have */
 	q = (struct ldb_str){folded, (size_t)n};
 
-	if (q.len <= LDB_HOSTNAME_MAX && !memchr(q.p, '.', q.len)) {
-		r = ldb_db_foreach_dup(txn, dbis->name, q, add_key, &c);
-	} else if (ldb_name_split(q, &host, &c.domain)) {
-		r = ldb_db_foreach_dup(txn, dbis->name, host, add_key, &c);
-	} else {
+	if (q.len <= LDB_HOSTNAME_MAX && !memchr(q.p, '.', q.len))
+		r = each_index(&c, offsetof(struct ldb_dbis, name), q, add_key);
+	else if (ldb_name_split(q, &host, &c.domain))
+		r = each_index(&c, offsetof(struct ldb_dbis, name), host, add_key);
+	else
 		r = 0;
-	}
 	if (r < 0)
 		return r;
 	ldb_addrs_sort(out);
@@ -133,27 +162,38 @@ int ldb_query_name(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, 
 static int add_mac(const MDB_val *mac, void *p)
 {
 	struct name_ctx *c = p;
+	struct name_ctx m = *c;
 
-	return ldb_db_foreach_dup(c->txn, c->dbis->mac, (struct ldb_str){mac->mv_data, mac->mv_size},
-				  add_key, c);
+	return each_index(&m, offsetof(struct ldb_dbis, mac),
+			  (struct ldb_str){mac->mv_data, mac->mv_size}, add_key);
 }
 
-int ldb_query_guest(MDB_txn *txn, const struct ldb_dbis *dbis, const char *name, int want,
-		    int64_t now, struct ldb_addrs *out)
+/* The guest tables are complete in a delta, so they come from one place. */
+static void guest_tables(const struct ldb_view *v, MDB_txn **txn, const struct ldb_dbis **dbis)
+{
+	*txn = v->dtxn ? v->dtxn : v->txn;
+	*dbis = v->dtxn ? v->ddbis : v->dbis;
+}
+
+int ldb_query_guest(const struct ldb_view *v, const char *name, int want, int64_t now,
+		    struct ldb_addrs *out)
 {
 	char folded[LDB_NAME_MAX + 1];
-	struct name_ctx c = {txn, dbis, LDB_STR_NULL, want, now, out};
+	struct name_ctx c = {.v = v, .want = want, .now = now, .out = out};
+	const struct ldb_dbis *gd;
 	struct ldb_str q, host;
+	MDB_txn *gt;
 	int n, r;
 
 	n = ldb_name_fold(name, folded);
 	if (n < 0)
 		return 0;
 	q = (struct ldb_str){folded, (size_t)n};
+	guest_tables(v, &gt, &gd);
 	/* Domain names may contain dots themselves: the whole name first. */
-	r = ldb_db_foreach_dup(txn, dbis->guest, q, add_mac, &c);
+	r = ldb_db_foreach_dup(gt, gd->guest, q, add_mac, &c);
 	if (r == 0 && out->n == 0 && ldb_name_split(q, &host, &c.domain))
-		r = ldb_db_foreach_dup(txn, dbis->guest, host, add_mac, &c);
+		r = ldb_db_foreach_dup(gt, gd->guest, host, add_mac, &c);
 	if (r < 0)
 		return r;
 	ldb_addrs_sort(out);
@@ -169,26 +209,26 @@ static int first_val(const MDB_val *v, void *p)
 	return 1;
 }
 
-int ldb_query_guest_of(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_lease *l,
-		       struct ldb_str *domain)
+int ldb_query_guest_of(const struct ldb_view *v, const struct ldb_lease *l, struct ldb_str *domain)
 {
+	const struct ldb_dbis *gd;
+	MDB_txn *gt;
 	int r;
 
 	*domain = LDB_STR_NULL;
-	r = ldb_db_foreach_dup(txn, dbis->guestmac, l->mac, first_val, domain);
+	guest_tables(v, &gt, &gd);
+	r = ldb_db_foreach_dup(gt, gd->guestmac, l->mac, first_val, domain);
 	if (r < 0)
 		return r;
 	return domain->len ? 0 : -ENOENT;
 }
 
-int ldb_query_addr(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
-                   int64_t now, struct ldb_lease *out)
+int ldb_query_addr(const struct ldb_view *v, int family, const uint8_t *addr, int64_t now,
+		   struct ldb_lease *out)
 {
-	int r = ldb_db_get(txn, dbis, family, addr, out);
+	int r = ldb_view_get(v, family, addr, out);
 
 	if (r < 0)
 		return r;
-	if (expired(out->expiry, now) || out->hostname.len == 0)
-		return -ENOENT;
-	return 0;
+	return expired(out->expiry, now) ? -ENOENT : 0;
 }

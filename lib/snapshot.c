@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "paths.h"
@@ -38,9 +40,106 @@ static int check_mapped(MDB_env *env, const struct stat *pre)
 		r = ldb_mdb_errno(mdb_env_stat(env, &ms));
 	if (r < 0)
 		return r;
-	if ((unsigned long long)st.st_size <
-	    ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize)
+	if ((unsigned long long)st.st_size < ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize)
 		return -EBADMSG;
+	return 0;
+}
+
+/* One file: trust checks before and after LMDB opens it, tables, format. */
+static int open_one(const char *path, const struct stat *st, MDB_env **envp,
+		    struct ldb_dbis *dbis)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	int r;
+
+	r = ldb_mdb_errno(mdb_env_create(&env));
+	if (r < 0)
+		return r;
+	r = ldb_mdb_errno(mdb_env_set_maxdbs(env, LDB_MAXDBS));
+	/* A map size of 1 is rounded up to the data size: map only the file. */
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_env_set_mapsize(env, 1));
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_env_open(env, path, SNAP_FLAGS, 0));
+	if (r == 0)
+		r = check_mapped(env, st);
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn));
+	if (r < 0)
+		goto fail;
+	r = ldb_db_open(txn, false, dbis);
+	if (r < 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	/* Only a committed read transaction keeps its table handles. */
+	r = ldb_mdb_errno(mdb_txn_commit(txn));
+	if (r < 0)
+		goto fail;
+	*envp = env;
+	return 0;
+fail:
+	mdb_env_close(env);
+	/* A file LMDB rejects is as invalid as a bad layout. */
+	return (r == -EINVAL || r == -ENOENT) ? -EBADMSG : r;
+}
+
+/* Refuse FIFOs, devices, directories and symlinks before LMDB opens
+ * anything: opening a FIFO would block the caller for ever. */
+static int check_path(const char *path, struct stat *st)
+{
+	if (lstat(path, st) < 0)
+		return -errno;
+	return ldb_trusted_file(st);
+}
+
+static int base_id(MDB_env *env, const struct ldb_dbis *dbis, uint64_t *id)
+{
+	struct ldb_str v;
+	MDB_txn *txn;
+	int r;
+
+	r = ldb_mdb_errno(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn));
+	if (r < 0)
+		return r;
+	r = ldb_db_meta_get(txn, dbis, LDB_META_BASE_ID, &v);
+	if (r == 0 && v.len != sizeof(*id))
+		r = -EBADMSG;
+	if (r == 0)
+		memcpy(id, v.p, sizeof(*id));
+	mdb_txn_abort(txn);
+	return r;
+}
+
+/* The delta is used only when it was made for this base; a stale one (the
+ * base was just replaced) is ignored until the next publication. */
+static int open_delta(const char *path, struct ldb_snapshot *s)
+{
+	char dpath[PATH_MAX];
+	uint64_t bid, did;
+	struct stat st;
+	int r;
+
+	r = ldb_delta_path(path, dpath, sizeof(dpath));
+	if (r < 0)
+		return r;
+	r = check_path(dpath, &st);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	s->ddev = st.st_dev;
+	s->dino = st.st_ino;
+	if (base_id(s->env, &s->dbis, &bid) < 0)
+		return 0;
+	r = open_one(dpath, &st, &s->denv, &s->ddbis);
+	if (r < 0)
+		return r;
+	if (base_id(s->denv, &s->ddbis, &did) < 0 || did != bid) {
+		mdb_env_close(s->denv);
+		s->denv = NULL;
+	}
 	return 0;
 }
 
@@ -48,65 +147,59 @@ int ldb_snapshot_open(const char *path, struct ldb_snapshot **out)
 {
 	struct ldb_snapshot *s;
 	struct stat st;
-	MDB_txn *txn;
 	int r;
 
-	/* Refuse FIFOs, devices, directories and symlinks before LMDB opens
-	 * anything: opening a FIFO would block the caller for ever. */
-	if (lstat(path, &st) < 0)
-		return -errno;
-	r = ldb_trusted_file(&st);
+	r = check_path(path, &st);
 	if (r < 0)
 		return r;
-
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
-	r = ldb_mdb_errno(mdb_env_create(&s->env));
-	if (r < 0)
-		goto fail_free;
-	r = ldb_mdb_errno(mdb_env_set_maxdbs(s->env, LDB_MAXDBS));
-	/* A map size of 1 is rounded up to the data size: map only the file. */
-	if (r == 0)
-		r = ldb_mdb_errno(mdb_env_set_mapsize(s->env, 1));
-	if (r == 0)
-		r = ldb_mdb_errno(mdb_env_open(s->env, path, SNAP_FLAGS, 0));
-	if (r == 0)
-		r = check_mapped(s->env, &st);
-	if (r < 0)
-		goto fail_env;
-
-	r = ldb_mdb_errno(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
-	if (r < 0)
-		goto fail_env;
-	r = ldb_db_open(txn, false, &s->dbis);
+	r = open_one(path, &st, &s->env, &s->dbis);
 	if (r < 0) {
-		mdb_txn_abort(txn);
-		goto fail_env;
+		free(s);
+		return r;
 	}
-	/* Only a committed read transaction keeps its table handles. */
-	r = ldb_mdb_errno(mdb_txn_commit(txn));
-	if (r < 0)
-		goto fail_env;
+	r = open_delta(path, s);
+	if (r < 0) {
+		ldb_snapshot_close(s);
+		return r;
+	}
 	*out = s;
 	return 0;
-
-fail_env:
-	mdb_env_close(s->env);
-fail_free:
-	free(s);
-	/* A file LMDB rejects is as invalid as a bad layout. */
-	if (r == -EINVAL || r == -ENOENT)
-		r = -EBADMSG;
-	return r;
 }
 
 void ldb_snapshot_close(struct ldb_snapshot *s)
 {
 	if (!s)
 		return;
+	if (s->denv)
+		mdb_env_close(s->denv);
 	mdb_env_close(s->env);
 	free(s);
+}
+
+int ldb_snapshot_begin(const struct ldb_snapshot *s, struct ldb_view *v)
+{
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	v->dbis = &s->dbis;
+	v->ddbis = s->denv ? &s->ddbis : NULL;
+	r = ldb_mdb_errno(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &v->txn));
+	if (r == 0 && s->denv) {
+		r = ldb_mdb_errno(mdb_txn_begin(s->denv, NULL, MDB_RDONLY, &v->dtxn));
+		if (r < 0)
+			mdb_txn_abort(v->txn);
+	}
+	return r;
+}
+
+void ldb_snapshot_end(struct ldb_view *v)
+{
+	if (v->dtxn)
+		mdb_txn_abort(v->dtxn);
+	mdb_txn_abort(v->txn);
 }

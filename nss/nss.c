@@ -109,7 +109,7 @@ static int resolve(const char *name, int want, struct ldb_addrs *out)
 	r = session_open(&s);
 	if (r < 0)
 		return r;
-	r = query_name(s.txn, &s.snap->dbis, name, want, (int64_t)time(NULL), out);
+	r = query_name(&s.view, name, want, (int64_t)time(NULL), out);
 	session_close(&s);
 	if (r < 0) {
 		dbg("%s: lookup of \"%s\": %s", snapshot_path, name, strerror(-r));
@@ -232,7 +232,7 @@ static int reverse_names(struct session *s, const struct ldb_lease *l, char *nam
 	int n;
 #ifdef LDB_GUEST
 	struct ldb_str dom;
-	int r = ldb_query_guest_of(s->txn, &s->snap->dbis, l, &dom);
+	int r = ldb_query_guest_of(&s->view, l, &dom);
 
 	alias[0] = '\0';
 	if (r < 0)
@@ -267,7 +267,7 @@ static int reverse(const void *addr, int af, struct hostent *result, char *buffe
 	r = session_open(&s);
 	if (r < 0)
 		return r;
-	r = ldb_query_addr(s.txn, &s.snap->dbis, af, addr, (int64_t)time(NULL), &l);
+	r = ldb_query_addr(&s.view, af, addr, (int64_t)time(NULL), &l);
 	if (r == 0)
 		r = reverse_names(&s, &l, name, sizeof(name), alias);
 	if (r == -ENOENT)
