@@ -38,7 +38,7 @@ status_json() { # N EXPIRY
 				printf "  { \"ip-address\": \"10.%d.%d.%d\", \"mac-address\": \"52:54:%02x:%02x:%02x:01\", \"hostname\": \"host%d\", \"expiry-time\": %d }",
 					int(i / 65536) % 256, int(i / 256) % 256, i % 256, int(i / 65536) % 256, int(i / 256) % 256, i % 256, i, e;
 			else
-				printf "  { \"iaid\": \"1\", \"ip-address\": \"fd00::%x:%x\", \"mac-address\": \"52:54:00:00:00:02\", \"hostname\": \"host%d\", \"expiry-time\": %d }",
+				printf "  { \"iaid\": \"1\", \"ip-address\": \"fd00::%x:%x\", \"mac-address\": \"52:54:00:00:00:02\", \"hostname\": \"host%d\", \"server-duid\": \"00:01:00:01:aa:bb\", \"expiry-time\": %d }",
 					int(i / 65536), i % 65536, i, e;
 			printf (i + 1 < n) ? ",\n" : "\n";
 		}
@@ -158,5 +158,8 @@ row "footprint" "leases" "lease-db" "" ""
 for n in $SIZES; do
 	row "  snapshot bytes per lease" "$n" "$(( SNAPBYTES[$n] / n ))" "" ""
 done
-[ -n "${MEM10K:-}" ] && row "  private dirty KiB added / RSS KiB" 10000 "${MEM10K% *} / ${MEM10K#* }" "" ""
-[ -n "${MEM1M:-}" ] && row "  private dirty KiB added / RSS KiB" 1000000 "${MEM1M% *} / ${MEM1M#* }" "" ""
+[ -n "${MEM10K:-}" ] && row "  private KiB added by the module" 10000 "${MEM10K% *}" "" ""
+[ -n "${MEM10K:-}" ] && row "  snapshot KiB resident (shared)" 10000 "${MEM10K#* }" "" ""
+[ -n "${MEM1M:-}" ] && row "  private KiB added by the module" 1000000 "${MEM1M% *}" "" ""
+[ -n "${MEM1M:-}" ] && row "  snapshot KiB resident (shared)" 1000000 "${MEM1M#* }" "" ""
+exit 0
