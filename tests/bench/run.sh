@@ -46,7 +46,9 @@ status_json() { # N EXPIRY
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.0fx", b / a; else print "-" }'; }
-us() { awk -v n="$1" 'BEGIN { if (n == "" || n == "n/a") print "n/a"; else if (n >= 100000) printf "%.1f ms", n / 1e6; else if (n >= 1000) printf "%.1f us", n / 1e3; else printf "%d ns", n }'; }
+us() { awk -v n="$1" 'BEGIN { if (n == "" || n == "n/a") { print "n/a"; exit }
+	s = n < 0 ? "-" : ""; if (n < 0) n = -n
+	if (n >= 100000) printf "%s%.1f ms\n", s, n / 1e6; else if (n >= 1000) printf "%s%.1f us\n", s, n / 1e3; else printf "%s%d ns\n", s, n }'; }
 row() { printf '%-34s %10s %14s %14s %12s\n' "$@"; }
 gai_in() { # NSSWITCH-LINE LIBVIRT-DIR NAME CALLS
 	printf '%s\n' "$1" >"$T/nsswitch.conf"
