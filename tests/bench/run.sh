@@ -135,8 +135,21 @@ for n in 1000 10000 100000; do
 	l=n/a
 	[ -n "$LVH" ] && l=$(in_libvirt_dir "$T/lv" "$BX" 10 "$LVH" old 52:54:00:ff:00:01 10.250.0.%i bench%i | cut -d' ' -f1)
 	row "  lease-db-helper" "$n" "$(us $((o * 1000)))" "$( [ "$l" = n/a ] && echo n/a || us $((l * 1000)))" "$( [ "$l" = n/a ] && echo - || ratio "$o" "$l")"
+	if [ "$n" = 100000 ] && [ -e "$LEASE_DB_SNAPSHOT.delta" ]; then
+		DELTA_HIT_BASE=$("$BL" lookup "$OURS" leasedb host50000 20000 2>/dev/null)
+		DELTA_HIT_NEW=$("$BL" lookup "$OURS" leasedb bench5 20000 2>/dev/null)
+		DELTA_MISS=$("$BL" lookup "$OURS" leasedb nosuchhost 20000 2>/dev/null)
+	fi
 	row "  ... also keeping .status" "$n" "$(us $((od * 1000)))" "" "$( [ "$l" = n/a ] && echo - || ratio "$od" "$l")"
 done
+
+if [ -n "${DELTA_HIT_BASE:-}" ]; then
+	echo
+	row "lookup with a delta published" "leases" "lease-db" "" ""
+	row "  hit, lease in the base" 100000 "$(us "$DELTA_HIT_BASE")" "" ""
+	row "  hit, lease in the delta" 100000 "$(us "$DELTA_HIT_NEW")" "" ""
+	row "  miss" 100000 "$(us "$DELTA_MISS")" "" ""
+fi
 
 echo
 rm -rf "$T/master" "$RUN"/leases.mdb*
