@@ -308,6 +308,10 @@ int main(int argc, char *argv[])
 	}
 	if (ev.action == LDB_ACTION_IGNORE)
 		return 0;
+	if (ev.reserved)
+		fprintf(stderr, PROG ": hostname '%s' is reserved (localhost or this host's name); "
+				"lease recorded without it\n",
+			ev.reserved);
 
 	r = ldb_master_open(ldb_master_dir(), true, &m);
 	if (r < 0) {

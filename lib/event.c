@@ -173,6 +173,7 @@ static int parse_hostname(const char *arg, ldb_getenv_fn env, struct ldb_event *
 int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb_event *ev,
                     char *err, size_t errlen)
 {
+	char self[LDB_HOSTNAME_MAX + 1];
 	int family, r;
 
 	memset(ev, 0, sizeof(*ev));
@@ -207,6 +208,15 @@ int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb
 	                      : parse_v6(args[1], env, ev, err, errlen);
 	if (r == 0)
 		r = parse_hostname(nargs == 4 ? args[3] : NULL, env, ev, err, errlen);
+	/* A guest calling itself localhost or this host is not believed; its
+	 * lease is still recorded, without the name. */
+	if (r == 0 && ev->lease.hostname.len) {
+		ldb_self_name(self);
+		if (ldb_name_reserved(ev->lease.hostname, self)) {
+			ev->reserved = ev->lease.hostname.p;
+			ev->lease.hostname = LDB_STR_NULL;
+		}
+	}
 	if (r == 0)
 		r = parse_common(env, ev, err, errlen);
 	return r;

@@ -170,6 +170,9 @@ static const char *get_str(json_object *o, const char *key)
 
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
+	/* "\u0000" inside a string would silently shorten it. */
+	if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+		return NULL;
 	return json_object_get_string(v);
 }
 
@@ -339,7 +342,7 @@ int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
 /* One status record as a lease; -EINVAL (with a warning) if it does not
  * validate. Buffers for the normalised strings come from the caller. */
 static int record_to_lease(json_object *o, const char *bridge, struct ldb_lease *l, char *mac,
-			   char *cid, char *duid)
+			   char *cid, char *duid, const char *self)
 {
 	const char *ip = get_str(o, "ip-address"), *m = get_str(o, "mac-address");
 	const char *host = get_str(o, "hostname"), *c = get_str(o, "client-id");
@@ -376,7 +379,8 @@ static int record_to_lease(json_object *o, const char *bridge, struct ldb_lease 
 		l->flags = LDB_LEASE_HAS_IAID | (temp ? LDB_LEASE_TEMPORARY : 0);
 	}
 	/* libvirt stored whatever the client sent; only a valid name resolves. */
-	if (host && ldb_name_valid_label(ldb_str_from(host)))
+	if (host && ldb_name_valid_label(ldb_str_from(host)) &&
+	    !ldb_name_reserved(ldb_str_from(host), self))
 		l->hostname = ldb_str_from(host);
 	l->iface = ldb_str_from(bridge);
 	return 0;
@@ -386,14 +390,15 @@ int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *ar
 		      const char *bridge)
 {
 	char mac[LDB_MAC_MAX + 1], cid[LDB_HEXID_MAX + 1], duid[LDB_HEXID_MAX + 1];
-	char key[sizeof(IMPORTED) + LDB_IFNAME_MAX];
+	char key[sizeof(IMPORTED) + LDB_IFNAME_MAX], self[LDB_HOSTNAME_MAX + 1];
 	int n = 0, r;
 
+	ldb_self_name(self);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *o = json_object_array_get_idx(arr, i);
 		struct ldb_lease l;
 
-		if (record_to_lease(o, bridge, &l, mac, cid, duid) < 0) {
+		if (record_to_lease(o, bridge, &l, mac, cid, duid, self) < 0) {
 			fprintf(stderr, PROG ": %s.status: skipping invalid lease %s\n", bridge,
 				json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 			continue;

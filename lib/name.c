@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "name.h"
 
@@ -69,6 +70,29 @@ bool ldb_name_equal(struct ldb_str a, struct ldb_str b)
 		if (fold(a.p[i]) != fold(b.p[i]))
 			return false;
 	return true;
+}
+
+void ldb_self_name(char out[LDB_HOSTNAME_MAX + 1])
+{
+	char host[256];
+	size_t i;
+
+	out[0] = '\0';
+	if (gethostname(host, sizeof(host)) < 0)
+		return;
+	host[sizeof(host) - 1] = '\0';
+	for (i = 0; host[i] && host[i] != '.' && i < LDB_HOSTNAME_MAX; i++)
+		out[i] = fold(host[i]);
+	out[i] = '\0';
+}
+
+bool ldb_name_reserved(struct ldb_str name, const char *self)
+{
+	const char *dot = memchr(name.p, '.', name.len);
+	struct ldb_str label = {name.p, dot ? (size_t)(dot - name.p) : name.len};
+
+	return ldb_name_equal(label, ldb_str_from("localhost")) ||
+	       (*self && ldb_name_equal(label, ldb_str_from(self)));
 }
 
 bool ldb_name_split(struct ldb_str name, struct ldb_str *host, struct ldb_str *domain)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "record.h"
 #include "util.h"
 
 /* Longest query name accepted, without the trailing dot. */
@@ -23,6 +24,13 @@ int ldb_name_fold(const char *name, char out[LDB_NAME_MAX + 1]);
 
 /* ASCII case-insensitive equality of two slices. */
 bool ldb_name_equal(struct ldb_str a, struct ldb_str b);
+
+/* This host's own name, its first label folded to lower case, or "". */
+void ldb_self_name(char out[LDB_HOSTNAME_MAX + 1]);
+
+/* Names no lease may take: "localhost" and the host's own name (self, as
+ * from ldb_self_name()). Only the part before the first dot counts. */
+bool ldb_name_reserved(struct ldb_str name, const char *self);
 
 /* Split a folded query at its first dot: "host.lan.test" gives host
  * "host" and domain "lan.test"; false when there is no dot. */

@@ -42,6 +42,7 @@
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static bool debug;
 static const char *snapshot_path;
+static char self[LDB_HOSTNAME_MAX + 1];
 
 static void config_init(void)
 {
@@ -49,6 +50,7 @@ static void config_init(void)
 
 	debug = d && strcmp(d, "1") == 0;
 	snapshot_path = ldb_snapshot_path();
+	ldb_self_name(self);
 }
 
 __attribute__((format(printf, 1, 2))) static void dbg(const char *fmt, ...)
@@ -109,6 +111,12 @@ static int resolve(const char *name, int want, struct ldb_addrs *out)
 	r = session_open(&s);
 	if (r < 0)
 		return r;
+	/* Never localhost or this host, whatever a lease claims. */
+	if (ldb_name_reserved(ldb_str_from(name), self)) {
+		session_close(&s);
+		dbg("\"%s\": reserved name", name);
+		return 0;
+	}
 	r = query_name(&s.view, name, want, (int64_t)time(NULL), out);
 	session_close(&s);
 	if (r < 0) {
@@ -240,7 +248,7 @@ static int reverse_names(struct session *s, const struct ldb_lease *l, char *nam
 	n = snprintf(name, size, "%.*s", (int)dom.len, dom.p);
 #else
 	(void)s;
-	if (l->hostname.len == 0)
+	if (l->hostname.len == 0 || ldb_name_reserved(l->hostname, self))
 		return -ENOENT;
 	if (ldb_str_copy(alias, LDB_HOSTNAME_MAX + 1, l->hostname) < 0)
 		return -EBADMSG;

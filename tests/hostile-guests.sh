@@ -1,0 +1,52 @@
+#!/bin/bash
+# A guest controls the hostname it sends. It cannot claim localhost or this
+# host's name, cannot smuggle dots, NULs or bad characters in, and cannot
+# make a lookup for another guest's name return its address.
+. "$TOP_SRCDIR/tests/lib.sh"
+need_root
+setup_state
+printf 'hosts: leasedb\n' >"$T/nsswitch.conf" # nothing else may answer
+export LEASE_DB_LIBVIRT_DIR=none
+self=$(hostname | cut -d. -f1)
+add() { DNSMASQ_DOMAIN=lan.test DNSMASQ_LEASE_EXPIRES=0 "$HELPER" add "$@"; }
+
+add 52:54:00:00:00:01 10.0.0.1 alpha || bail "add alpha"
+for name in localhost LocalHost "$self"; do
+	err=$(add 52:54:00:00:00:02 10.0.0.2 "$name" 2>&1)
+	ok $? "hostname '$name': the lease is still recorded (exit 0)"
+	ok $(grep -q "hostname '$name' is reserved" <<<"$err"; echo $?) "... with a warning: $err"
+	is "... but without the name" "$(dump --json | jq -r '.[] | select(.["ip-address"]=="10.0.0.2") | .hostname // "none"')" none
+	resolve nobody "$name" >/dev/null 2>&1
+	ok $(( $? != 2 )) "... and '$name' is not served"
+done
+
+for name in alpha. alpha.lan.test alpha_ "alp ha" -alpha "alpha%00" "$(printf 'alpha\tx')"; do
+	add 52:54:00:00:00:03 10.0.0.3 "$name" 2>/dev/null
+	ok $(( $? != 2 )) "hostname '$name' is refused"
+done
+add 52:54:00:00:00:03 10.0.0.3 alpha-2
+is "a guest named alpha-2 does not answer for alpha" "$(resolve nobody alpha)" 10.0.0.1
+is "... nor for alpha.lan.test" "$(resolve nobody alpha.lan.test)" 10.0.0.1
+resolve nobody alpha-2.other >/dev/null 2>&1
+ok $(( $? != 2 )) "the domain is dnsmasq's, not the guest's: alpha-2.other is not found"
+
+# Leases taken over from libvirt's status file, which stored anything.
+L=$T/libvirt
+mkdir -p "$L"
+cat >"$L/virbr0.status" <<'JSON'
+[ { "ip-address": "10.1.0.1", "mac-address": "52:54:00:00:01:01", "hostname": "localhost", "expiry-time": 0 },
+  { "ip-address": "10.1.0.2", "mac-address": "52:54:00:00:01:02", "hostname": "evil\u0000alpha", "expiry-time": 0 },
+  { "ip-address": "10.1.0.3", "mac-address": "52:54:00:00:01:03", "hostname": "bad name", "expiry-time": 0 } ]
+JSON
+LEASE_DB_LIBVIRT_DIR=$L VIR_BRIDGE_NAME=virbr0 "$HELPER" init >/dev/null 2>&1
+ok $? "importing a status file with hostile names"
+is "... the leases are kept, their names dropped" \
+	"$(dump --json | jq -r '.[] | select(.interface=="virbr0") | "\(.["ip-address"]) \(.hostname // "-")"' | tr '\n' ' ')" \
+	"10.1.0.1 - 10.1.0.2 - 10.1.0.3 - "
+for name in localhost evil alpha; do
+	got=$(resolve nobody "$name" 2>/dev/null | grep '^10\.1\.' )
+	is "... '$name' does not resolve to an imported lease" "$got" ""
+done
+as nobody "$GAI" -r 10.1.0.1 >/dev/null 2>&1
+ok $(( $? != 2 )) "reverse lookup of such a lease gives no name"
+done_testing
