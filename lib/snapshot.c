@@ -5,10 +5,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "paths.h"
 #include "snapshot.h"
+#include "verify.h"
 
 #define SNAP_FLAGS (MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR | MDB_NOTLS | MDB_NORDAHEAD)
 
@@ -20,6 +22,8 @@ static int check_mapped(MDB_env *env, const struct stat *pre)
 	MDB_envinfo info;
 	MDB_stat ms;
 	struct stat st;
+	size_t len;
+	void *map;
 	int fd, r;
 
 	r = ldb_mdb_errno(mdb_env_get_fd(env, &fd));
@@ -42,7 +46,16 @@ static int check_mapped(MDB_env *env, const struct stat *pre)
 		return r;
 	if ((unsigned long long)st.st_size < ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize)
 		return -EBADMSG;
-	return 0;
+	/* liblmdb follows page numbers and offsets without checking them;
+	 * a damaged file must be refused before it is searched. The file is
+	 * immutable, so a second mapping of it shows the same bytes. */
+	len = ((size_t)info.me_last_pgno + 1) * (size_t)ms.ms_psize;
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	r = ldb_verify(map, len);
+	munmap(map, len);
+	return r;
 }
 
 /* One file: trust checks before and after LMDB opens it, tables, format. */

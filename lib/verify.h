@@ -1,0 +1,15 @@
+/* Structural check of an LMDB file before a reader trusts LMDB with it. */
+#ifndef LDB_VERIFY_H
+#define LDB_VERIFY_H
+
+#include <stddef.h>
+
+/* Walk every B-tree the readers can reach (the main tree, every named
+ * table, every duplicate sub-tree and sub-page, overflow runs) in a file
+ * mapped at map with size bytes, checking that each page number, page
+ * header, node offset and size stays inside the file and each tree is a
+ * tree. liblmdb trusts all of these and would fault on a bad one.
+ * -EBADMSG on the first inconsistency. */
+int ldb_verify(const void *map, size_t size);
+
+#endif
