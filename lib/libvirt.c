@@ -118,11 +118,37 @@ static json_object *parse_json(const char *text, size_t len, char *err, size_t e
 	return obj;
 }
 
+int ldb_status_parse(const char *text, size_t len, json_object **out, char *err, size_t errlen)
+{
+	json_object *arr;
+
+	if (strspn(text, " \t\r\n") == len) {
+		*out = json_object_new_array();
+		return *out ? 0 : -ENOMEM;
+	}
+	arr = parse_json(text, len, err, errlen);
+	if (arr && !json_object_is_type(arr, json_type_array)) {
+		snprintf(err, errlen, "not a JSON array");
+		json_object_put(arr);
+		return -EBADMSG;
+	}
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		if (!json_object_is_type(json_object_array_get_idx(arr, i), json_type_object)) {
+			snprintf(err, errlen, "element %zu is not an object", i);
+			json_object_put(arr);
+			return -EBADMSG;
+		}
+	}
+	if (!arr)
+		return -EBADMSG;
+	*out = arr;
+	return 0;
+}
+
 int ldb_status_load(const char *dir, const char *bridge, json_object **out, char *err,
 		    size_t errlen)
 {
-	char path[PATH_MAX], *text = NULL;
-	json_object *arr;
+	char path[PATH_MAX], *text = NULL, msg[256];
 	size_t len = 0;
 	int r;
 
@@ -130,8 +156,7 @@ int ldb_status_load(const char *dir, const char *bridge, json_object **out, char
 	if (r < 0)
 		return r;
 	r = read_file(path, &text, &len);
-	if (r == -ENOENT || (r == 0 && strspn(text, " \t\r\n") == len)) {
-		free(text);
+	if (r == -ENOENT) {
 		*out = json_object_new_array();
 		return *out ? 0 : -ENOMEM;
 	}
@@ -139,29 +164,11 @@ int ldb_status_load(const char *dir, const char *bridge, json_object **out, char
 		snprintf(err, errlen, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	arr = parse_json(text, len, err, errlen);
+	r = ldb_status_parse(text, len, out, msg, sizeof(msg));
 	free(text);
-	if (arr && !json_object_is_type(arr, json_type_array)) {
-		snprintf(err, errlen, "not a JSON array");
-		json_object_put(arr);
-		arr = NULL;
-	}
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		if (!json_object_is_type(json_object_array_get_idx(arr, i), json_type_object)) {
-			snprintf(err, errlen, "element %zu is not an object", i);
-			json_object_put(arr);
-			arr = NULL;
-		}
-	}
-	if (!arr) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "%s", err);
+	if (r == -EBADMSG)
 		snprintf(err, errlen, "%s: %s; left unchanged", path, msg);
-		return -EBADMSG;
-	}
-	*out = arr;
-	return 0;
+	return r;
 }
 
 static const char *get_str(json_object *o, const char *key)
@@ -469,23 +476,17 @@ static bool domain_usable(const char *s)
 	return true;
 }
 
-static int load_macs(MDB_txn *txn, const struct ldb_dbis *dbis, const char *path)
+int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, size_t len,
+		  const char *label)
 {
-	char *text = NULL, err[200], mac[LDB_MAC_MAX + 1];
+	char err[200], mac[LDB_MAC_MAX + 1];
 	json_object *arr;
-	size_t len;
-	int r;
+	int r = 0;
 
-	r = read_file(path, &text, &len);
-	if (r < 0) {
-		fprintf(stderr, PROG ": %s: %s\n", path, strerror(-r));
-		return 0;
-	}
 	arr = strspn(text, " \t\r\n") == len ? NULL : parse_json(text, len, err, sizeof(err));
-	free(text);
 	if (!arr || !json_object_is_type(arr, json_type_array)) {
-		if (len)
-			fprintf(stderr, PROG ": %s: %s; ignored\n", path,
+		if (strspn(text, " \t\r\n") != len)
+			fprintf(stderr, PROG ": %s: %s; ignored\n", label,
 				arr ? "not a JSON array" : err);
 		json_object_put(arr);
 		return 0;
@@ -496,7 +497,7 @@ static int load_macs(MDB_txn *txn, const struct ldb_dbis *dbis, const char *path
 
 		if (!dom || !domain_usable(dom) || !json_object_object_get_ex(o, "macs", &macs) ||
 		    !json_object_is_type(macs, json_type_array)) {
-			fprintf(stderr, PROG ": %s: skipping invalid entry %zu\n", path, i);
+			fprintf(stderr, PROG ": %s: skipping invalid entry %zu\n", label, i);
 			continue;
 		}
 		for (size_t j = 0; j < json_object_array_length(macs) && r == 0; j++) {
@@ -504,13 +505,29 @@ static int load_macs(MDB_txn *txn, const struct ldb_dbis *dbis, const char *path
 
 			if (!json_object_is_type(m, json_type_string) ||
 			    ldb_parse_mac(json_object_get_string(m), mac) < 0) {
-				fprintf(stderr, PROG ": %s: %s: skipping invalid MAC\n", path, dom);
+				fprintf(stderr, PROG ": %s: %s: skipping invalid MAC\n", label, dom);
 				continue;
 			}
 			r = ldb_db_guest_put(txn, dbis, ldb_str_from(dom), ldb_str_from(mac));
 		}
 	}
 	json_object_put(arr);
+	return r;
+}
+
+static int load_macs(MDB_txn *txn, const struct ldb_dbis *dbis, const char *path)
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	r = read_file(path, &text, &len);
+	if (r < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(-r));
+		return 0;
+	}
+	r = ldb_macs_load(txn, dbis, text, len, path);
+	free(text);
 	return r;
 }
 

@@ -16,6 +16,15 @@
  * tells whether LEASE_DB_LIBVIRT_DIR named it. */
 const char *ldb_libvirt_dir(bool *explicit);
 
+/* Parse the text of a status file: a JSON array of objects, blank text
+ * being an empty one; -EBADMSG with the reason in err otherwise. */
+int ldb_status_parse(const char *text, size_t len, json_object **out, char *err, size_t errlen);
+
+/* Add the domain -> MAC pairs of one .macs file's text; invalid entries are
+ * skipped with a warning naming label. */
+int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, size_t len,
+		  const char *label);
+
 /* Read <dir>/<bridge>.status: a missing or blank file is an empty list.
  * -EBADMSG with a message in err when it is not a JSON array of objects:
  * unlike libvirt's helper we refuse rather than start from nothing. */

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -99,12 +100,24 @@ fail:
 }
 
 /* Refuse FIFOs, devices, directories and symlinks before LMDB opens
- * anything: opening a FIFO would block the caller for ever. */
+ * anything (opening a FIFO would block the caller for ever), and meta
+ * pages liblmdb would trip over while opening (it divides by the page
+ * size it reads there). */
 static int check_path(const char *path, struct stat *st)
 {
+	int fd, r;
+
 	if (lstat(path, st) < 0)
 		return -errno;
-	return ldb_trusted_file(st);
+	r = ldb_trusted_file(st);
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	r = ldb_verify_meta(fd, (size_t)st->st_size);
+	close(fd);
+	return r;
 }
 
 static int base_id(MDB_env *env, const struct ldb_dbis *dbis, uint64_t *id)

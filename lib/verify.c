@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "verify.h"
 
@@ -19,6 +20,7 @@
 #define P_BRANCH     0x01
 #define P_LEAF       0x02
 #define P_OVERFLOW   0x04
+#define P_META       0x08
 #define P_LEAF2      0x20
 #define P_SUBP       0x40
 #define F_BIGDATA    0x01
@@ -181,40 +183,65 @@ static int tree(struct walk *w, struct db d, bool dupvals)
 	return page(w, d.root, d.depth, dupvals);
 }
 
+#define METAHEAD (PAGEHDRSZ + 136) /* page header + MDB_meta */
+
+/* The meta page liblmdb will use, checked as liblmdb reads it (meta 1
+ * sits one page size, from meta 0, after meta 0) plus what it trusts: a
+ * sane page size (it divides by it) and pages that exist. pg[i] holds the
+ * first METAHEAD bytes of meta page i. */
+static int pick_meta(const uint8_t *pg[2], size_t file_size, const uint8_t **out, uint64_t *psize)
+{
+	uint64_t ps = u32(pg[0] + PAGEHDRSZ + 24);
+
+	if (ps < 512 || ps > 65536 || (ps & (ps - 1)) || file_size < 2 * ps)
+		return -EBADMSG;
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *m = pg[i] + PAGEHDRSZ;
+
+		if (!(u16(pg[i] + 10) & P_META) || u32(m) != MDB_MAGIC || u32(m + 4) != MDB_DATA_VER ||
+		    u32(m + 24) != ps)
+			return -EBADMSG;
+	}
+	*out = pg[u64(pg[1] + PAGEHDRSZ + 128) > u64(pg[0] + PAGEHDRSZ + 128)] + PAGEHDRSZ;
+	/* mm_last_pg: every page the meta claims must be in the file. */
+	if (u64(*out + 120) < 1 || u64(*out + 120) >= file_size / ps)
+		return -EBADMSG;
+	*psize = ps;
+	return 0;
+}
+
+int ldb_verify_meta(int fd, size_t file_size)
+{
+	uint8_t a[METAHEAD], b[METAHEAD];
+	const uint8_t *pg[2] = {a, b}, *meta;
+	uint64_t psize;
+
+	if (file_size < 2 * 512 || pread(fd, a, sizeof(a), 0) != (ssize_t)sizeof(a))
+		return -EBADMSG;
+	psize = u32(a + PAGEHDRSZ + 24);
+	if (psize < 512 || psize > 65536 || file_size < 2 * psize ||
+	    pread(fd, b, sizeof(b), (off_t)psize) != (ssize_t)sizeof(b))
+		return -EBADMSG;
+	return pick_meta(pg, file_size, &meta, &psize);
+}
+
 int ldb_verify(const void *map, size_t size)
 {
 	struct walk w = {map, size, 0, 0, 0};
-	const uint8_t *meta = NULL;
-	uint64_t best = 0;
+	const uint8_t *pg[2], *meta;
+	uint64_t ps;
+	int r;
 
-	/* The reader uses the meta page with the higher transaction id. */
-	for (int i = 0; i < 2; i++) {
-		const uint8_t *m;
-		uint64_t psize;
-
-		if (size < 2 * 4096u)
-			return -EBADMSG;
-		psize = i == 0 ? 0 : u32(w.map + PAGEHDRSZ + 24);
-		m = w.map + (i == 0 ? 0 : psize) + PAGEHDRSZ;
-		if (i == 1 && (psize < 512 || psize > 65536 || (psize & (psize - 1)) ||
-			       2 * psize > size))
-			return -EBADMSG;
-		if (u32(m) != MDB_MAGIC || u32(m + 4) != MDB_DATA_VER)
-			continue;
-		if (!meta || u64(m + 128) > best) {
-			meta = m;
-			best = u64(m + 128);
-		}
-	}
-	if (!meta)
+	if (size < 2 * 512)
 		return -EBADMSG;
-	w.psize = u32(meta + 24);
-	if (w.psize < 512 || w.psize > 65536 || (w.psize & (w.psize - 1)))
+	ps = u32(w.map + PAGEHDRSZ + 24);
+	if (ps < 512 || ps > 65536 || size < 2 * ps)
 		return -EBADMSG;
-	w.npages = size / w.psize;
-	/* mm_last_pg: every page the meta claims must be in the file. */
-	if (u64(meta + 120) >= w.npages)
-		return -EBADMSG;
+	pg[0] = w.map;
+	pg[1] = w.map + ps;
+	r = pick_meta(pg, size, &meta, &w.psize);
+	if (r < 0)
+		return r;
 	w.npages = u64(meta + 120) + 1;
 	w.budget = w.npages;
 	return tree(&w, read_db(meta + 24 + DBSIZE), false);

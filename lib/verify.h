@@ -12,4 +12,8 @@
  * -EBADMSG on the first inconsistency. */
 int ldb_verify(const void *map, size_t size);
 
+/* Only the two meta pages of the open file fd of file_size bytes: what
+ * liblmdb reads, and divides by, while opening. */
+int ldb_verify_meta(int fd, size_t file_size);
+
 #endif
