@@ -3,7 +3,7 @@
  * the master (--master, root), as a table or as JSON.
  *
  * Exit status: 0 success, 1 usage, 2 no database, 3 database unreadable,
- * untrusted or invalid.
+ * untrusted or invalid, 4 --check found a problem.
  */
 #include "config.h"
 
@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "helper/check.h"
 #include "lib/master.h"
 #include "lib/name.h"
 #include "lib/paths.h"
@@ -26,10 +27,10 @@
 
 #define PROG "lease-db-dump"
 
-enum { EXIT_USAGE = 1, EXIT_NODB = 2, EXIT_BADDB = 3 };
+enum { EXIT_USAGE = 1, EXIT_NODB = 2, EXIT_BADDB = 3, EXIT_CHECK = 4 };
 
 struct opts {
-	bool master, json, all;
+	bool master, json, all, check;
 	const char *name, *iface;
 };
 
@@ -52,19 +53,20 @@ struct ctx {
 static void usage(FILE *f)
 {
 	fprintf(
-	    f,
-	    "Usage: " PROG " [OPTION]...\n"
-	    "Show the DHCP leases lease-db knows.\n"
-	    "\n"
-	    "  -j, --json             print a JSON array (libvirt .status field names)\n"
-	    "  -a, --all              include expired leases\n"
-	    "  -n, --name=NAME        only leases answering NAME (host or host.domain)\n"
-	    "  -i, --interface=IF     only leases on interface IF\n"
-	    "  -m, --master           read the master database (root) instead of the snapshot\n"
-	    "  -h, --help             show this help\n"
-	    "  -V, --version          show the version\n"
-	    "\n"
-	    "Exit status: 0 success, 1 usage, 2 no database, 3 database unreadable or invalid.\n");
+	    f, "Usage: " PROG " [OPTION]...\n"
+	       "Show the DHCP leases lease-db knows.\n"
+	       "\n"
+	       "  -j, --json             print a JSON array (libvirt .status field names)\n"
+	       "  -a, --all              include expired leases\n"
+	       "  -n, --name=NAME        only leases answering NAME (host or host.domain)\n"
+	       "  -i, --interface=IF     only leases on interface IF\n"
+	       "  -m, --master           read the master database (root) instead of the snapshot\n"
+	       "  -c, --check            check the whole set-up, one line per check\n"
+	       "  -h, --help             show this help\n"
+	       "  -V, --version          show the version\n"
+	       "\n"
+	       "Exit status: 0 success, 1 usage, 2 no database, 3 database unreadable or invalid,\n"
+	       "4 --check found a problem.\n");
 }
 
 /* Does the lease answer name the way the NSS module would? */
@@ -303,15 +305,20 @@ out:
 int main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},       {"all", no_argument, NULL, 'a'},
-	    {"name", required_argument, NULL, 'n'}, {"interface", required_argument, NULL, 'i'},
-	    {"master", no_argument, NULL, 'm'},     {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"interface", required_argument, NULL, 'i'},
+	    {"master", no_argument, NULL, 'm'},
+	    {"check", no_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jan:i:mhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jan:i:mchV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
@@ -327,6 +334,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'm':
 			o.master = true;
+			break;
+		case 'c':
+			o.check = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -344,5 +354,7 @@ int main(int argc, char *argv[])
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (o.check)
+		return ldb_check_run(o.json) ? EXIT_CHECK : 0;
 	return dump(&o);
 }

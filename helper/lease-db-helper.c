@@ -119,7 +119,7 @@ static bool imported(MDB_txn *txn, struct ldb_master *m, const char *bridge)
 /* One write transaction: it serialises helpers, and nothing (master or
  * status file) changes unless all of it succeeds. */
 static int apply(struct ldb_master *m, struct ldb_event *ev, const struct libvirt *lv,
-		 uint64_t *txnid)
+                 uint64_t *txnid)
 {
 	json_object *status = NULL;
 	char err[PATH_MAX + 200];
@@ -152,7 +152,7 @@ static int apply(struct ldb_master *m, struct ldb_event *ev, const struct libvir
 		r = ldb_guests_sync(txn, &m->dbis, lv->dir);
 		if (r < 0)
 			fprintf(stderr, PROG ": %s: reading .macs files: %s\n", lv->dir,
-				strerror(-r));
+			        strerror(-r));
 	}
 
 	r = 0;
@@ -175,7 +175,7 @@ static int apply(struct ldb_master *m, struct ldb_event *ev, const struct libvir
 			r = ldb_status_write(lv->dir, lv->bridge, status);
 		if (r < 0) {
 			fprintf(stderr, PROG ": %s/%s.status: %s\n", lv->dir, lv->bridge,
-				strerror(-r));
+			        strerror(-r));
 			goto fail;
 		}
 	}
@@ -309,9 +309,10 @@ int main(int argc, char *argv[])
 	if (ev.action == LDB_ACTION_IGNORE)
 		return 0;
 	if (ev.reserved)
-		fprintf(stderr, PROG ": hostname '%s' is reserved (localhost or this host's name); "
-				"lease recorded without it\n",
-			ev.reserved);
+		fprintf(stderr,
+		        PROG ": hostname '%s' is reserved (localhost or this host's name); "
+		             "lease recorded without it\n",
+		        ev.reserved);
 
 	r = ldb_master_open(ldb_master_dir(), true, &m);
 	if (r < 0) {

@@ -312,7 +312,7 @@ static int refresh(const char *path)
 		r = ldb_mdb_errno(mdb_txn_begin(current->snap->env, NULL, MDB_RDONLY, &tl.txn));
 		if (r == 0 && current->snap->denv) {
 			r = ldb_mdb_errno(
-				mdb_txn_begin(current->snap->denv, NULL, MDB_RDONLY, &tl.dtxn));
+			    mdb_txn_begin(current->snap->denv, NULL, MDB_RDONLY, &tl.dtxn));
 			if (r < 0) {
 				mdb_txn_abort(tl.txn);
 				tl.txn = NULL;

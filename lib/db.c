@@ -191,7 +191,7 @@ int ldb_db_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint
 }
 
 int ldb_db_guest_put(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str domain,
-		     struct ldb_str mac)
+                     struct ldb_str mac)
 {
 	char dk[LDB_NAME_MAX + 1], mk[LDB_NAME_MAX + 1];
 	MDB_val kd, km;
@@ -280,7 +280,7 @@ int ldb_view_get(const struct ldb_view *v, int family, const uint8_t *addr, stru
 	if (r < 0)
 		return r;
 	return r ? ldb_db_get(v->dtxn, v->ddbis, family, addr, out)
-		 : ldb_db_get(v->txn, v->dbis, family, addr, out);
+	         : ldb_db_get(v->txn, v->dbis, family, addr, out);
 }
 
 struct view_walk {
@@ -300,7 +300,7 @@ static int walk_base(const struct ldb_lease *l, void *p)
 }
 
 int ldb_view_foreach(const struct ldb_view *v, int (*fn)(const struct ldb_lease *l, void *ctx),
-		     void *ctx)
+                     void *ctx)
 {
 	struct view_walk w = {v, fn, ctx};
 	int r = ldb_db_foreach(v->txn, v->dbis, walk_base, &w);

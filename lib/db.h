@@ -9,14 +9,14 @@
 #include "record.h"
 
 struct ldb_dbis {
-	MDB_dbi lease; /* address key -> record */
-	MDB_dbi name;  /* folded hostname -> address keys (dupsort) */
-	MDB_dbi mac;   /* MAC -> address keys (dupsort) */
-	MDB_dbi guest; /* folded libvirt domain name -> MACs (dupsort) */
+	MDB_dbi lease;    /* address key -> record */
+	MDB_dbi name;     /* folded hostname -> address keys (dupsort) */
+	MDB_dbi mac;      /* MAC -> address keys (dupsort) */
+	MDB_dbi guest;    /* folded libvirt domain name -> MACs (dupsort) */
 	MDB_dbi guestmac; /* MAC -> libvirt domain names (dupsort) */
 	MDB_dbi pending;  /* master: address keys changed since the last base */
 	MDB_dbi changed;  /* delta: every address key it covers (a lease or a deletion) */
-	MDB_dbi meta;  /* "format" -> u32, and the writer's bookkeeping */
+	MDB_dbi meta;     /* "format" -> u32, and the writer's bookkeeping */
 };
 
 #define LDB_MAXDBS 12
@@ -44,7 +44,7 @@ int ldb_view_overridden(const struct ldb_view *v, const MDB_val *key);
 /* ldb_db_foreach() through a view: base leases not overridden, then the
  * delta's. */
 int ldb_view_foreach(const struct ldb_view *v, int (*fn)(const struct ldb_lease *l, void *ctx),
-		     void *ctx);
+                     void *ctx);
 
 /* Open (create=true: and create) every table, checking the format version.
  * -EPROTONOSUPPORT when the database has another version, -EBADMSG when it
@@ -73,7 +73,7 @@ int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
 
 /* Record that a libvirt domain owns a MAC, in both directions. */
 int ldb_db_guest_put(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str domain,
-		     struct ldb_str mac);
+                     struct ldb_str mac);
 
 /* Forget every domain -> MAC entry (before reloading libvirt's .macs). */
 int ldb_db_guest_clear(MDB_txn *txn, const struct ldb_dbis *dbis);

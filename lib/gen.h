@@ -11,7 +11,7 @@
 
 struct ldb_gen {
 	uint64_t magic;
-	uint64_t gen; /* bumped after every rename of the snapshot */
+	uint64_t gen;  /* bumped after every rename of the snapshot */
 	uint64_t txn;  /* master transaction the snapshot contains at least */
 	uint64_t base; /* base-id of the published full snapshot */
 };

@@ -15,10 +15,10 @@
 #include "name.h"
 #include "validate.h"
 
-#define PROG       "lease-db-helper"
-#define MAX_FILE   (64 << 20) /* larger than any real lease file */
-#define META_MACS  "macs-signature"
-#define IMPORTED   "imported:"
+#define PROG      "lease-db-helper"
+#define MAX_FILE  (64 << 20) /* larger than any real lease file */
+#define META_MACS "macs-signature"
+#define IMPORTED  "imported:"
 
 const char *ldb_libvirt_dir(bool *explicit)
 {
@@ -105,12 +105,13 @@ static json_object *parse_json(const char *text, size_t len, char *err, size_t e
 		size_t off = (size_t)tok->char_offset;
 
 		/* Trailing whitespace is fine. */
-		if (obj && e == json_tokener_success && strspn(text + off, " \t\r\n") == len - off) {
+		if (obj && e == json_tokener_success &&
+		    strspn(text + off, " \t\r\n") == len - off) {
 			json_tokener_free(tok);
 			return obj;
 		}
 		snprintf(err, errlen, "invalid JSON at byte %zu: %s", off,
-			 e == json_tokener_success ? "trailing data" : json_tokener_error_desc(e));
+		         e == json_tokener_success ? "trailing data" : json_tokener_error_desc(e));
 		json_object_put(obj);
 		obj = NULL;
 	}
@@ -146,7 +147,7 @@ int ldb_status_parse(const char *text, size_t len, json_object **out, char *err,
 }
 
 int ldb_status_load(const char *dir, const char *bridge, json_object **out, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	char path[PATH_MAX], *text = NULL, msg[256];
 	size_t len = 0;
@@ -321,10 +322,10 @@ int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
 		return r;
 	/* libvirt writes an empty list as "[\n\n]". */
 	text = json_object_array_length(arr) == 0
-		       ? "[\n\n]"
-		       : json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_SPACED |
-							     JSON_C_TO_STRING_NOSLASHESCAPE);
+	           ? "[\n\n]"
+	           : json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+	                                                     JSON_C_TO_STRING_SPACED |
+	                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text)
 		return -ENOMEM;
 	fd = mkostemp(tmp, O_CLOEXEC);
@@ -349,7 +350,7 @@ int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
 /* One status record as a lease; -EINVAL (with a warning) if it does not
  * validate. Buffers for the normalised strings come from the caller. */
 static int record_to_lease(json_object *o, const char *bridge, struct ldb_lease *l, char *mac,
-			   char *cid, char *duid, const char *self)
+                           char *cid, char *duid, const char *self)
 {
 	const char *ip = get_str(o, "ip-address"), *m = get_str(o, "mac-address");
 	const char *host = get_str(o, "hostname"), *c = get_str(o, "client-id");
@@ -394,7 +395,7 @@ static int record_to_lease(json_object *o, const char *bridge, struct ldb_lease 
 }
 
 int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *arr,
-		      const char *bridge)
+                      const char *bridge)
 {
 	char mac[LDB_MAC_MAX + 1], cid[LDB_HEXID_MAX + 1], duid[LDB_HEXID_MAX + 1];
 	char key[sizeof(IMPORTED) + LDB_IFNAME_MAX], self[LDB_HOSTNAME_MAX + 1];
@@ -407,7 +408,7 @@ int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *ar
 
 		if (record_to_lease(o, bridge, &l, mac, cid, duid, self) < 0) {
 			fprintf(stderr, PROG ": %s.status: skipping invalid lease %s\n", bridge,
-				json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 			continue;
 		}
 		r = ldb_db_put(txn, dbis, &l);
@@ -477,7 +478,7 @@ static bool domain_usable(const char *s)
 }
 
 int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, size_t len,
-		  const char *label)
+                  const char *label)
 {
 	char err[200], mac[LDB_MAC_MAX + 1];
 	json_object *arr;
@@ -487,13 +488,14 @@ int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, s
 	if (!arr || !json_object_is_type(arr, json_type_array)) {
 		if (strspn(text, " \t\r\n") != len)
 			fprintf(stderr, PROG ": %s: %s; ignored\n", label,
-				arr ? "not a JSON array" : err);
+			        arr ? "not a JSON array" : err);
 		json_object_put(arr);
 		return 0;
 	}
 	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++) {
 		json_object *o = json_object_array_get_idx(arr, i), *macs;
-		const char *dom = json_object_is_type(o, json_type_object) ? get_str(o, "domain") : NULL;
+		const char *dom =
+		    json_object_is_type(o, json_type_object) ? get_str(o, "domain") : NULL;
 
 		if (!dom || !domain_usable(dom) || !json_object_object_get_ex(o, "macs", &macs) ||
 		    !json_object_is_type(macs, json_type_array)) {
@@ -505,7 +507,8 @@ int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, s
 
 			if (!json_object_is_type(m, json_type_string) ||
 			    ldb_parse_mac(json_object_get_string(m), mac) < 0) {
-				fprintf(stderr, PROG ": %s: %s: skipping invalid MAC\n", label, dom);
+				fprintf(stderr, PROG ": %s: %s: skipping invalid MAC\n", label,
+				        dom);
 				continue;
 			}
 			r = ldb_db_guest_put(txn, dbis, ldb_str_from(dom), ldb_str_from(mac));
@@ -563,6 +566,7 @@ int ldb_guests_sync(MDB_txn *txn, const struct ldb_dbis *dbis, const char *dir)
 	}
 	closedir(d);
 	if (r == 0)
-		r = ldb_db_meta_put(txn, dbis, META_MACS, (struct ldb_str){(char *)&sig, sizeof(sig)});
+		r = ldb_db_meta_put(txn, dbis, META_MACS,
+		                    (struct ldb_str){(char *)&sig, sizeof(sig)});
 	return r < 0 ? r : 1;
 }

@@ -23,13 +23,13 @@ int ldb_status_parse(const char *text, size_t len, json_object **out, char *err,
 /* Add the domain -> MAC pairs of one .macs file's text; invalid entries are
  * skipped with a warning naming label. */
 int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, size_t len,
-		  const char *label);
+                  const char *label);
 
 /* Read <dir>/<bridge>.status: a missing or blank file is an empty list.
  * -EBADMSG with a message in err when it is not a JSON array of objects:
  * unlike libvirt's helper we refuse rather than start from nothing. */
 int ldb_status_load(const char *dir, const char *bridge, json_object **out, char *err,
-		    size_t errlen);
+                    size_t errlen);
 
 /* Apply an add/old/del the way libvirt's helper does: drop the record
  * with the same ip-address, append the new one, fill in missing IPv6
@@ -44,7 +44,7 @@ int ldb_status_write(const char *dir, const char *bridge, json_object *arr);
  * that do not validate are skipped with a warning on stderr. Returns how
  * many were imported. */
 int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *arr,
-		      const char *bridge);
+                      const char *bridge);
 
 /* Reload the domain -> MAC index from every <network>.macs in dir when any
  * of them changed since the last call (name, size, mtime, inode). Returns 1

@@ -245,7 +245,7 @@ static int new_base(struct ldb_master *m, uint64_t *id)
 		return r;
 	*id = mdb_txn_id(txn);
 	r = ldb_db_meta_put(txn, &m->dbis, LDB_META_BASE_ID,
-			    (struct ldb_str){(const char *)id, sizeof(*id)});
+	                    (struct ldb_str){(const char *)id, sizeof(*id)});
 	if (r == 0)
 		r = ldb_mdb_errno(mdb_drop(txn, m->dbis.pending, 0));
 	if (r < 0) {
@@ -256,7 +256,7 @@ static int new_base(struct ldb_master *m, uint64_t *id)
 }
 
 static int copy_guests(MDB_txn *from, const struct ldb_dbis *fd, MDB_txn *to,
-		       const struct ldb_dbis *td)
+                       const struct ldb_dbis *td)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -268,7 +268,7 @@ static int copy_guests(MDB_txn *from, const struct ldb_dbis *fd, MDB_txn *to,
 	while ((r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, op))) == 0) {
 		op = MDB_NEXT;
 		r = ldb_db_guest_put(to, td, (struct ldb_str){k.mv_data, k.mv_size},
-				     (struct ldb_str){v.mv_data, v.mv_size});
+		                     (struct ldb_str){v.mv_data, v.mv_size});
 		if (r < 0)
 			break;
 	}
@@ -296,7 +296,7 @@ static int fill_delta(struct ldb_master *m, MDB_env *denv, uint64_t base_id, uin
 	r = ldb_db_open(dt, true, &dd);
 	if (r == 0)
 		r = ldb_db_meta_put(dt, &dd, LDB_META_BASE_ID,
-				    (struct ldb_str){(const char *)&base_id, sizeof(base_id)});
+		                    (struct ldb_str){(const char *)&base_id, sizeof(base_id)});
 	if (r == 0)
 		r = ldb_mdb_errno(mdb_cursor_open(mt, m->dbis.pending, &c));
 	if (r < 0)
@@ -335,7 +335,7 @@ out_mt:
 }
 
 static int write_delta(struct ldb_master *m, int dfd, const char *dir, const char *base,
-		       const struct plan *p, uint64_t *txnid)
+                       const struct plan *p, uint64_t *txnid)
 {
 	char tmp[NAME_MAX + 1], path[PATH_MAX], dname[NAME_MAX + 1];
 	MDB_env *denv;
@@ -354,11 +354,11 @@ static int write_delta(struct ldb_master *m, int dfd, const char *dir, const cha
 	r = ldb_mdb_errno(mdb_env_set_maxdbs(denv, LDB_MAXDBS));
 	if (r == 0)
 		r = ldb_mdb_errno(
-			mdb_env_set_mapsize(denv, ((size_t)64 << 20) + p->pending * (size_t)8192));
+		    mdb_env_set_mapsize(denv, ((size_t)64 << 20) + p->pending * (size_t)8192));
 	/* One writer under the publish lock, durability by fdatasync below. */
 	if (r == 0)
-		r = ldb_mdb_errno(mdb_env_open(denv, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC,
-					       0644));
+		r = ldb_mdb_errno(
+		    mdb_env_open(denv, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644));
 	if (r == 0)
 		r = fill_delta(m, denv, p->base_id, txnid);
 	mdb_env_close(denv);
@@ -385,7 +385,7 @@ fail:
 }
 
 static int publish_full(struct ldb_master *m, int dfd, const char *dir, const char *base,
-			struct ldb_gen *gen, uint64_t *txn)
+                        struct ldb_gen *gen, uint64_t *txn)
 {
 	char dname[NAME_MAX + 1];
 	uint64_t id;
@@ -453,12 +453,12 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 	if (r < 0)
 		goto out_gen;
 	delta = plan.leases >= tunable("LEASE_DB_DELTA_MIN", DELTA_MIN) && plan.base_id != 0 &&
-		__atomic_load_n(&gen->base, __ATOMIC_ACQUIRE) == plan.base_id &&
-		plan.pending <= tunable("LEASE_DB_DELTA_MAX", DELTA_MAX) &&
-		plan.pending <= plan.leases / (tunable("LEASE_DB_DELTA_DIV", 8) ?: 1) &&
-		fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	        __atomic_load_n(&gen->base, __ATOMIC_ACQUIRE) == plan.base_id &&
+	        plan.pending <= tunable("LEASE_DB_DELTA_MAX", DELTA_MAX) &&
+	        plan.pending <= plan.leases / (tunable("LEASE_DB_DELTA_DIV", 8) ?: 1) &&
+	        fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 	r = delta ? write_delta(m, dfd, dir, base, &plan, &txn)
-		  : publish_full(m, dfd, dir, base, gen, &txn);
+	          : publish_full(m, dfd, dir, base, gen, &txn);
 	if (r < 0)
 		goto out_gen;
 	__atomic_store_n(&gen->txn, txn, __ATOMIC_RELEASE);

@@ -78,7 +78,7 @@ struct name_ctx {
 	const struct ldb_view *v;
 	MDB_txn *txn; /* where the index entry was found */
 	const struct ldb_dbis *dbis;
-	bool base; /* entries from the base: skip what the delta overrides */
+	bool base;             /* entries from the base: skip what the delta overrides */
 	struct ldb_str domain; /* empty: any */
 	int want;
 	int64_t now;
@@ -114,7 +114,7 @@ static int add_key(const MDB_val *key, void *p)
 
 /* fn over the values under key in table (name or mac), delta then base. */
 static int each_index(struct name_ctx *c, size_t table, struct ldb_str key,
-		      int (*fn)(const MDB_val *val, void *ctx))
+                      int (*fn)(const MDB_val *val, void *ctx))
 {
 	int r = 0;
 
@@ -122,20 +122,20 @@ static int each_index(struct name_ctx *c, size_t table, struct ldb_str key,
 		c->txn = c->v->dtxn;
 		c->dbis = c->v->ddbis;
 		c->base = false;
-		r = ldb_db_foreach_dup(c->txn, *(const MDB_dbi *)((const char *)c->dbis + table), key,
-				       fn, c);
+		r = ldb_db_foreach_dup(c->txn, *(const MDB_dbi *)((const char *)c->dbis + table),
+		                       key, fn, c);
 	}
 	if (r < 0)
 		return r;
 	c->txn = c->v->txn;
 	c->dbis = c->v->dbis;
 	c->base = c->v->dtxn != NULL;
-	return ldb_db_foreach_dup(c->txn, *(const MDB_dbi *)((const char *)c->dbis + table), key, fn,
-				  c);
+	return ldb_db_foreach_dup(c->txn, *(const MDB_dbi *)((const char *)c->dbis + table), key,
+	                          fn, c);
 }
 
 int ldb_query_name(const struct ldb_view *v, const char *name, int want, int64_t now,
-		   struct ldb_addrs *out)
+                   struct ldb_addrs *out)
 {
 	char folded[LDB_NAME_MAX + 1];
 	struct name_ctx c = {.v = v, .want = want, .now = now, .out = out};
@@ -165,7 +165,7 @@ static int add_mac(const MDB_val *mac, void *p)
 	struct name_ctx m = *c;
 
 	return each_index(&m, offsetof(struct ldb_dbis, mac),
-			  (struct ldb_str){mac->mv_data, mac->mv_size}, add_key);
+	                  (struct ldb_str){mac->mv_data, mac->mv_size}, add_key);
 }
 
 /* The guest tables are complete in a delta, so they come from one place. */
@@ -176,7 +176,7 @@ static void guest_tables(const struct ldb_view *v, MDB_txn **txn, const struct l
 }
 
 int ldb_query_guest(const struct ldb_view *v, const char *name, int want, int64_t now,
-		    struct ldb_addrs *out)
+                    struct ldb_addrs *out)
 {
 	char folded[LDB_NAME_MAX + 1];
 	struct name_ctx c = {.v = v, .want = want, .now = now, .out = out};
@@ -224,7 +224,7 @@ int ldb_query_guest_of(const struct ldb_view *v, const struct ldb_lease *l, stru
 }
 
 int ldb_query_addr(const struct ldb_view *v, int family, const uint8_t *addr, int64_t now,
-		   struct ldb_lease *out)
+                   struct ldb_lease *out)
 {
 	int r = ldb_view_get(v, family, addr, out);
 

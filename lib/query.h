@@ -33,18 +33,18 @@ void ldb_addrs_sort(struct ldb_addrs *a);
  * hostname a client sent, ASCII case-insensitive, trailing dot ignored, or
  * "host.domain" where domain is the lease's DNSMASQ_DOMAIN. Sorted. */
 int ldb_query_name(const struct ldb_view *v, const char *name, int want, int64_t now,
-		   struct ldb_addrs *out);
+                   struct ldb_addrs *out);
 
 /* The same for a libvirt domain name: every unexpired lease, on any
  * bridge, of the MACs libvirt's .macs files give that domain. */
 int ldb_query_guest(const struct ldb_view *v, const char *name, int want, int64_t now,
-		    struct ldb_addrs *out);
+                    struct ldb_addrs *out);
 
 /* The libvirt domain owning a lease's MAC; -ENOENT if none. */
 int ldb_query_guest_of(const struct ldb_view *v, const struct ldb_lease *l, struct ldb_str *domain);
 
 /* The unexpired lease holding an address. */
 int ldb_query_addr(const struct ldb_view *v, int family, const uint8_t *addr, int64_t now,
-		   struct ldb_lease *out);
+                   struct ldb_lease *out);
 
 #endif

@@ -45,7 +45,8 @@ static int check_mapped(MDB_env *env, const struct stat *pre)
 		r = ldb_mdb_errno(mdb_env_stat(env, &ms));
 	if (r < 0)
 		return r;
-	if ((unsigned long long)st.st_size < ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize)
+	if ((unsigned long long)st.st_size <
+	    ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize)
 		return -EBADMSG;
 	/* liblmdb follows page numbers and offsets without checking them;
 	 * a damaged file must be refused before it is searched. The file is
@@ -60,8 +61,7 @@ static int check_mapped(MDB_env *env, const struct stat *pre)
 }
 
 /* One file: trust checks before and after LMDB opens it, tables, format. */
-static int open_one(const char *path, const struct stat *st, MDB_env **envp,
-		    struct ldb_dbis *dbis)
+static int open_one(const char *path, const struct stat *st, MDB_env **envp, struct ldb_dbis *dbis)
 {
 	MDB_env *env;
 	MDB_txn *txn;

@@ -80,7 +80,7 @@ static int tree(struct walk *w, struct db d, bool dupvals);
 
 /* Nodes of one page or sub-page (at p, len bytes), kind P_LEAF/P_BRANCH. */
 static int nodes(struct walk *w, const uint8_t *p, size_t len, unsigned flags, unsigned depth,
-		 bool sub, bool dupvals)
+                 bool sub, bool dupvals)
 {
 	uint16_t lower = u16(p + 12), upper = u16(p + 14);
 	unsigned n;
@@ -105,8 +105,9 @@ static int nodes(struct walk *w, const uint8_t *p, size_t len, unsigned flags, u
 			return -EBADMSG;
 		if (flags & P_BRANCH) {
 			/* The child page number takes lo, hi and flags. */
-			r = page(w, u16(node) | (uint64_t)u16(node + 2) << 16 | (uint64_t)nflags << 32,
-				 depth - 1, dupvals);
+			r = page(w,
+			         u16(node) | (uint64_t)u16(node + 2) << 16 | (uint64_t)nflags << 32,
+			         depth - 1, dupvals);
 			if (r < 0)
 				return r;
 			continue;
@@ -148,7 +149,8 @@ static int nodes(struct walk *w, const uint8_t *p, size_t len, unsigned flags, u
 		} else if (nflags & F_DUPDATA) {
 			const uint8_t *sp = node + NODESIZE + ksize;
 
-			if (dsize < PAGEHDRSZ || (u16(sp + 10) & ~(P_DIRTYMASK)) != (P_LEAF | P_SUBP))
+			if (dsize < PAGEHDRSZ ||
+			    (u16(sp + 10) & ~(P_DIRTYMASK)) != (P_LEAF | P_SUBP))
 				return -EBADMSG;
 			r = nodes(w, sp, dsize, P_LEAF, 1, true, true);
 			if (r < 0)
@@ -198,8 +200,8 @@ static int pick_meta(const uint8_t *pg[2], size_t file_size, const uint8_t **out
 	for (int i = 0; i < 2; i++) {
 		const uint8_t *m = pg[i] + PAGEHDRSZ;
 
-		if (!(u16(pg[i] + 10) & P_META) || u32(m) != MDB_MAGIC || u32(m + 4) != MDB_DATA_VER ||
-		    u32(m + 24) != ps)
+		if (!(u16(pg[i] + 10) & P_META) || u32(m) != MDB_MAGIC ||
+		    u32(m + 4) != MDB_DATA_VER || u32(m + 24) != ps)
 			return -EBADMSG;
 	}
 	*out = pg[u64(pg[1] + PAGEHDRSZ + 128) > u64(pg[0] + PAGEHDRSZ + 128)] + PAGEHDRSZ;

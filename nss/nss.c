@@ -66,7 +66,7 @@ __attribute__((format(printf, 1, 2))) static void dbg(const char *fmt, ...)
 	va_end(ap);
 }
 
-#define session    ldb_read
+#define session       ldb_read
 #define session_close ldb_cache_end
 
 static int session_open(struct session *s)
@@ -235,7 +235,7 @@ enum nss_status ENTRY(gethostbyname_r)(const char *name, struct hostent *result,
 /* The names an address answers to, copied out of the map. leasedb:
  * host.domain (or host) with host as alias; leasedb_guest: the domain. */
 static int reverse_names(struct session *s, const struct ldb_lease *l, char *name, size_t size,
-			 char alias[LDB_HOSTNAME_MAX + 1])
+                         char alias[LDB_HOSTNAME_MAX + 1])
 {
 	int n;
 #ifdef LDB_GUEST
@@ -284,7 +284,7 @@ static int reverse(const void *addr, int af, struct hostent *result, char *buffe
 		r = ldb_addrs_add(&a, &l, 0);
 	if (r == 0)
 		r = ldb_pack_hostent(name, alias[0] ? alias : NULL, af, &a, result, buffer, buflen,
-				     NULL);
+		                     NULL);
 	session_close(&s);
 	ldb_addrs_free(&a);
 	return r;

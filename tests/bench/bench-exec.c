@@ -55,8 +55,8 @@ int main(int argc, char *argv[])
 
 			args[i] = argv[2 + i];
 			if (p && nb < 8) {
-				snprintf(bufs[nb], sizeof(bufs[nb]), "%.*s%d%s", (int)(p - argv[2 + i]),
-					 argv[2 + i], r, p + 2);
+				snprintf(bufs[nb], sizeof(bufs[nb]), "%.*s%d%s",
+				         (int)(p - argv[2 + i]), argv[2 + i], r, p + 2);
 				args[i] = bufs[nb++];
 			}
 		}

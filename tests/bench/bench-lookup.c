@@ -21,7 +21,7 @@
 #include <time.h>
 
 typedef enum nss_status (*gbn4_t)(const char *, struct gaih_addrtuple **, char *, size_t, int *,
-				  int *, int32_t *);
+                                  int *, int32_t *);
 
 #define BATCHES 31
 
@@ -83,7 +83,8 @@ static void mem(long *dirty, long *snap)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long a, b;
 
-		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
 			in_snap = strstr(line, "leases.mdb") != NULL;
 			continue;
 		}
@@ -102,7 +103,8 @@ int main(int argc, char *argv[])
 	void *h;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: bench-lookup lookup|threads|mem MODULE.so SERVICE NAME ...\n");
+		fprintf(stderr,
+		        "usage: bench-lookup lookup|threads|mem MODULE.so SERVICE NAME ...\n");
 		return 1;
 	}
 	name = argv[4];
@@ -171,6 +173,9 @@ int main(int argc, char *argv[])
 	} else {
 		return 1;
 	}
-	fprintf(stderr, "%s\n", st == NSS_STATUS_SUCCESS ? "found" : st == NSS_STATUS_NOTFOUND ? "notfound" : "error");
+	fprintf(stderr, "%s\n",
+	        st == NSS_STATUS_SUCCESS    ? "found"
+	        : st == NSS_STATUS_NOTFOUND ? "notfound"
+	                                    : "error");
 	return 0;
 }

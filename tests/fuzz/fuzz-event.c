@@ -46,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ldb_event_parse(nargs, fields, getenv_fuzz, &ev, err, sizeof(err)) == 0) {
 		/* Whatever parsed must encode. */
 		uint8_t rec[4096];
-		if (ev.action == LDB_ACTION_ADD && ldb_record_encode(&ev.lease, rec, sizeof(rec)) < 0)
+		if (ev.action == LDB_ACTION_ADD &&
+		    ldb_record_encode(&ev.lease, rec, sizeof(rec)) < 0)
 			abort();
 	}
 	/* Let the next input's fields not alias this buffer. */

@@ -20,11 +20,11 @@
 
 typedef enum nss_status (*gbn_t)(const char *, struct hostent *, char *, size_t, int *, int *);
 typedef enum nss_status (*gbn2_t)(const char *, int, struct hostent *, char *, size_t, int *,
-				  int *);
-typedef enum nss_status (*gbn3_t)(const char *, int, struct hostent *, char *, size_t, int *,
-				  int *, int32_t *, char **);
+                                  int *);
+typedef enum nss_status (*gbn3_t)(const char *, int, struct hostent *, char *, size_t, int *, int *,
+                                  int32_t *, char **);
 typedef enum nss_status (*gbn4_t)(const char *, struct gaih_addrtuple **, char *, size_t, int *,
-				  int *, int32_t *);
+                                  int *, int32_t *);
 
 static const char *status_name(enum nss_status s)
 {
@@ -94,7 +94,9 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	call = atoi(argv[3]);
-	af = strcmp(argv[4], "inet") == 0 ? AF_INET : strcmp(argv[4], "inet6") == 0 ? AF_INET6 : AF_UNSPEC;
+	af = strcmp(argv[4], "inet") == 0    ? AF_INET
+	     : strcmp(argv[4], "inet6") == 0 ? AF_INET6
+	                                     : AF_UNSPEC;
 	buflen = argc > 6 ? (size_t)atol(argv[6]) : 65536;
 	buf = malloc(buflen ? buflen : 1);
 	h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
@@ -119,7 +121,8 @@ int main(int argc, char *argv[])
 		if (st == NSS_STATUS_SUCCESS) {
 			printf(" %s", pat ? pat->name : "-");
 			for (; pat; pat = pat->next)
-				printf(" %s", inet_ntop(pat->family, pat->addr, addr, sizeof(addr)));
+				printf(" %s",
+				       inet_ntop(pat->family, pat->addr, addr, sizeof(addr)));
 		}
 	} else {
 		if (call == 1)

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 typedef enum nss_status (*gbn4_t)(const char *, struct gaih_addrtuple **, char *, size_t, int *,
-				  int *, int32_t *);
+                                  int *, int32_t *);
 
 static gbn4_t fn;
 static int nnames;
@@ -45,8 +45,7 @@ static void lookup(int i, struct counts *c)
 	c->lookups++;
 	if (st != NSS_STATUS_SUCCESS)
 		c->failed++;
-	else if (!pat || pat->next || pat->family != AF_INET ||
-		 memcmp(pat->addr, &want[i], 4) != 0)
+	else if (!pat || pat->next || pat->family != AF_INET || memcmp(pat->addr, &want[i], 4) != 0)
 		c->wrong++;
 }
 
@@ -91,7 +90,8 @@ static int run(const char *who, int nthreads, double secs)
 {
 	pthread_t th[16];
 	struct counts c[16] = {{0}}, tot = {0};
-	struct timespec warm = {0, 300000000}, d = {(time_t)secs, (long)((secs - (long)secs) * 1e9)};
+	struct timespec warm = {0, 300000000},
+	                d = {(time_t)secs, (long)((secs - (long)secs) * 1e9)};
 	int fd0, fd1, map0, map1;
 	size_t heap0, heap1;
 
@@ -117,8 +117,7 @@ static int run(const char *who, int nthreads, double secs)
 	fflush(stdout);
 	/* A snapshot replaced at the instant of sampling may briefly add its
 	 * mappings; more than that is growth. */
-	return tot.wrong || tot.failed || fd1 > fd0 + 2 || map1 > map0 + 6 ||
-	       heap1 > heap0 + 65536;
+	return tot.wrong || tot.failed || fd1 > fd0 + 2 || map1 > map0 + 6 || heap1 > heap0 + 65536;
 }
 
 int main(int argc, char *argv[])
@@ -129,7 +128,8 @@ int main(int argc, char *argv[])
 	void *h;
 
 	if (argc < 7) {
-		fprintf(stderr, "usage: stress MODULE.so SERVICE SECONDS THREADS CHILDREN NAME=IPV4...\n");
+		fprintf(stderr,
+		        "usage: stress MODULE.so SERVICE SECONDS THREADS CHILDREN NAME=IPV4...\n");
 		return 2;
 	}
 	h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);

@@ -1,0 +1,56 @@
+#!/bin/bash
+# lease-db-dump --check on a broken and on a working set-up.
+. "$TOP_SRCDIR/tests/lib.sh"
+need_root
+command -v jq >/dev/null || skip_all "jq not installed"
+setup_state
+export LEASE_DB_LIBVIRT_DIR=none
+
+# check NSSWITCH-LINE [env...]: run --check with that hosts: line.
+check() {
+	local line=$1
+	shift
+	printf '%s\n' "$line" >"$T/nsswitch.conf"
+	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0" /etc/nsswitch.conf && exec "$@"' \
+		"$T/nsswitch.conf" env "$@" "$DUMP" --check ${JSON:+--json}
+}
+
+out=$(check "hosts: files dns")
+rc=$?
+echo "$out" | sed 's/^/# /'
+is "broken set-up: exit 4" "$rc" 4
+ok $(grep -q '^FAIL  nsswitch leasedb .*not on the hosts: line' <<<"$out"; echo $?) "names the missing nsswitch entry"
+ok $(grep -q '^FAIL  module leasedb .*not found where glibc looks' <<<"$out"; echo $?) "names the module glibc cannot find"
+ok $(grep -q '^FAIL  snapshot .*missing' <<<"$out"; echo $?) "names the missing snapshot"
+ok $(grep -q '^verdict: .* problems found' <<<"$out"; echo $?) "ends with a verdict"
+is "one line per check" "$(grep -vc '^verdict' <<<"$out")" 8
+is "--json: the verdict for machines" "$(JSON=1 check "hosts: files dns" | jq -r .verdict)" problems
+
+out=$(check "hosts: files resolve [!UNAVAIL=return] leasedb dns" LD_LIBRARY_PATH="$NSSLIB")
+ok $(grep -q '^FAIL  nsswitch leasedb .*never reached.*\[!UNAVAIL=return\]' <<<"$out"; echo $?) "flags [!UNAVAIL=return] before leasedb"
+out=$(check "hosts: files dns [NOTFOUND=return] leasedb" LD_LIBRARY_PATH="$NSSLIB")
+ok $(grep -q '^FAIL  nsswitch leasedb .*never reached' <<<"$out"; echo $?) "flags [NOTFOUND=return] before leasedb"
+out=$(check "hosts: files dns leasedb" LD_LIBRARY_PATH="$NSSLIB")
+ok $(grep -q '^warn  nsswitch leasedb .*after DNS' <<<"$out"; echo $?) "warns when DNS comes first"
+
+# A working set-up: a real dnsmasq running the helper, a lease, the modules.
+. "$TOP_SRCDIR/tests/netns.sh"
+trap 'ns_down; cleanup_state' EXIT
+ns_up && ns_dnsmasq || bail "dnsmasq"
+DNSMASQ_LEASE_EXPIRES=0 "$HELPER" add 52:54:00:00:00:01 10.77.0.99 checkme || bail "helper"
+out=$(check "hosts: files leasedb leasedb_guest dns" LD_LIBRARY_PATH="$NSSLIB")
+rc=$?
+echo "$out" | sed 's/^/# /'
+is "working set-up: exit 0" "$rc" 0
+ok $(grep -q '^ok    module leasedb .*libnss_leasedb.so.2' <<<"$out"; echo $?) "finds the module"
+ok $(grep -q '^ok    snapshot .*1 leases' <<<"$out"; echo $?) "counts the leases in the snapshot"
+ok $(grep -q '^ok    snapshot fresh' <<<"$out"; echo $?) "the snapshot is fresh"
+ok $(grep -q "^ok    dnsmasq .*1 running with lease-db-helper (pid $(cat "$T/dnsmasq.pid"))" <<<"$out"; echo $?) "finds dnsmasq running the helper"
+ok $(grep -q '^ok    lookup .*"checkme").*10.77.0.99' <<<"$out"; echo $?) "a real lookup of a known lease works"
+is "--json verdict ok" "$(JSON=1 check "hosts: files leasedb leasedb_guest dns" LD_LIBRARY_PATH="$NSSLIB" | jq -r .verdict)" ok
+
+# The master moved on without a publication: stale.
+LEASE_DB_SNAPSHOT=$T/elsewhere/leases.mdb DNSMASQ_LEASE_EXPIRES=0 "$HELPER" add 52:54:00:00:00:02 10.77.0.98 other
+out=$(check "hosts: files leasedb dns" LD_LIBRARY_PATH="$NSSLIB")
+ok $(grep -q '^FAIL  snapshot fresh .*changes the snapshot lacks' <<<"$out"; echo $?) "a stale snapshot is flagged"
+done_testing
