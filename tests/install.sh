@@ -11,12 +11,21 @@ exec_prefix=$(sed -n 's/^exec_prefix = //p' "$B/Makefile" | sed "s|\${prefix}|$p
 libdir=$(sed -n 's/^libdir = //p' "$B/Makefile" | sed "s|\${exec_prefix}|$exec_prefix|")
 for f in "$libdir/libnss_leasedb.so.2" "$libdir/libnss_leasedb_guest.so.2" "$exec_prefix/libexec/lease-db-helper" \
 	"$exec_prefix/sbin/lease-db-dump" "$prefix/share/man/man8/lease-db-helper.8" \
-	"$prefix/share/man/man8/lease-db-dump.8" "$prefix/share/man/man8/nss-leasedb.8"; do
+	"$prefix/share/man/man8/lease-db-dump.8" "$prefix/share/man/man8/nss-leasedb.8" \
+	"$prefix/share/man/man5/lease-db.5" "$prefix/lib/tmpfiles.d/lease-db.conf"; do
 	ok $([ -f "$D$f" ]; echo $?) "installed $f"
 done
 is "no libtool archive installed" "$(find "$D" -name '*.la')" ""
+if command -v systemd-tmpfiles >/dev/null; then
+	R=$T/root
+	systemd-tmpfiles --create --root="$R" "$D$prefix/lib/tmpfiles.d/lease-db.conf" 2>/dev/null
+	snapdir=$(sed -n 's/^d \([^ ]*\) 0755 .*/\1/p' "$D$prefix/lib/tmpfiles.d/lease-db.conf")
+	masterdir=$(sed -n 's/^d \([^ ]*\) 0700 .*/\1/p' "$D$prefix/lib/tmpfiles.d/lease-db.conf")
+	is "tmpfiles.d creates the run directory 0755" "$(stat -c %a "$R$snapdir" 2>&1)" 755
+	is "tmpfiles.d creates the state directory 0700" "$(stat -c %a "$R$masterdir" 2>&1)" 700
+fi
 if command -v man >/dev/null; then
-	for m in "$D$prefix"/share/man/man8/*.8; do
+	for m in "$D$prefix"/share/man/man8/*.8 "$D$prefix"/share/man/man5/*.5; do
 		w=$(MANWIDTH=80 man --warnings -E UTF-8 -l "$m" 2>&1 >/dev/null)
 		is "$(basename "$m") renders without warnings" "$w" ""
 	done
