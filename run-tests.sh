@@ -1,8 +1,8 @@
 #!/bin/bash
 # Run every test: install what the build and the tests need, then build and
 # run `make check` twice — a normal build in ./build and an ASan+UBSan build
-# in ./build-sanitizers — and print "N passed, M failed, K skipped" over
-# both. Needs root on Debian 12 for apt-get and for the namespace tests
+# in ./build-sanitizers — then `make distcheck`, and print "N passed, M
+# failed, K skipped" over all of it. Needs root on Debian 12 for apt-get and for the namespace tests
 # (without root those tests report SKIP). Changes nothing outside the build
 # directories but packages. LEASE_DB_NO_SANITIZERS=1 skips the second build.
 set -u
@@ -49,9 +49,22 @@ if [ -z "${LEASE_DB_NO_SANITIZERS:-}" ]; then
 	outs="$outs build-sanitizers/check.out"
 fi
 
+# The release tarball: complete, builds out of tree, passes its tests,
+# installs and uninstalls cleanly. Counted as one test.
+dist_pass=0 dist_fail=0
+if [ -z "${LEASE_DB_NO_DISTCHECK:-}" ]; then
+	echo "== make distcheck"
+	if (cd build && make distcheck >distcheck.out 2>&1); then
+		dist_pass=1
+	else
+		dist_fail=1
+		echo "FAIL: make distcheck" && tail -40 build/distcheck.out >&2
+	fi
+fi
+
 count() { cat $outs | sed -n "s/^# $1: *\([0-9]*\).*/\1/p" | awk '{s+=$1} END {print s+0}'; }
-pass=$(count PASS)
-failed=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) ))
+pass=$(( $(count PASS) + dist_pass ))
+failed=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) + dist_fail ))
 skip=$(count SKIP)
 [ "$pass" -gt 0 ] || failed=$((failed + 1))
 echo "$pass passed, $failed failed, $skip skipped"
