@@ -45,7 +45,7 @@ run() { # run TARGET SEED-DIR [extra libFuzzer options]
 		-close_fd_mask=1 "$@" "$T/corpus-$t" "$seeds" 2>&1)
 	local rc=$?
 	local stats
-	stats="$(grep -oE '^#[0-9]+ +(DONE|pulse|NEW|REDUCE) +cov: [0-9]+ ft: [0-9]+' <<<"$out" | tail -1 | sed -E 's/^#[0-9]+ +[A-Z]+ +//'), $(grep -E '^Done [0-9]+ runs' <<<"$out" | tail -1)"
+	stats="$(grep -oE 'cov: [0-9]+ ft: [0-9]+' <<<"$out" | tail -1), $(grep -E '^Done [0-9]+ runs' <<<"$out" | tail -1)"
 	ok $rc "$t: ${SECS}s, no crash, leak or undefined behaviour: $stats"
 	[ $rc -eq 0 ] || grep -E -A15 'ERROR|runtime error|SUMMARY' <<<"$out" | head -30 | sed 's/^/# /'
 }
