@@ -55,7 +55,7 @@ is "final snapshot equals the model" "$(state)" "$(want)"
 # Power loss: the master's commit reaches the disk (fdatasync) before the
 # snapshot is renamed into place and the helper reports success.
 if command -v strace >/dev/null; then
-	order=$(strace -f -e trace=fdatasync,fsync,rename,renameat,renameat2 -o /dev/stdout \
+	order=$(ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=fdatasync,fsync,rename,renameat,renameat2 -o /dev/stdout \
 		"$HELPER" add 52:54:00:00:00:02 10.201.0.1 power 2>/dev/null |
 		grep -oE 'fdatasync|rename' | awk '!seen[$0]++' | tr '\n' ' ')
 	is "fdatasync of the master comes before any rename" "$order" "fdatasync rename "
