@@ -268,14 +268,23 @@ static int reopen(const char *path)
 	if (!genmap || strcmp(path, cur_path) != 0)
 		map_gen(path);
 	strcpy(cur_path, path);
-	/* Read the counter before opening: a rename after our open is then
-	 * seen as a change on the next lookup. */
-	g = load_gen();
 	retire_current();
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	r = ldb_snapshot_open(path, &e->snap);
+	/* A publication may rename files while we open base and delta one
+	 * after the other; the writer bumps the counter after its renames,
+	 * so an unchanged counter across the open means a consistent pair. */
+	for (int attempt = 0;; attempt++) {
+		g = load_gen();
+		r = ldb_snapshot_open(path, &e->snap);
+		if (r == 0 && load_gen() != g) {
+			ldb_snapshot_close(e->snap);
+			r = -EAGAIN;
+		}
+		if (r != -EAGAIN || attempt == 8)
+			break;
+	}
 	if (r < 0) {
 		free(e);
 		return r;
@@ -301,7 +310,7 @@ static int refresh(const char *path)
 	fail_err = 0;
 	if (!still_current(path)) {
 		r = reopen(path);
-		if (r < 0) {
+		if (r < 0 && r != -EAGAIN) {
 			fail_err = r;
 			fail_gen = load_gen();
 			fail_time = now_coarse();

@@ -387,7 +387,6 @@ fail:
 static int publish_full(struct ldb_master *m, int dfd, const char *dir, const char *base,
                         struct ldb_gen *gen, uint64_t *txn)
 {
-	char dname[NAME_MAX + 1];
 	uint64_t id;
 	int r;
 
@@ -396,11 +395,6 @@ static int publish_full(struct ldb_master *m, int dfd, const char *dir, const ch
 		r = copy_snapshot(m, dfd, dir, base, txn);
 	if (r < 0)
 		return r;
-	/* A delta left from the previous base no longer applies; readers
-	 * ignore it anyway, as its base-id differs. */
-	snprintf(dname, sizeof(dname), "%s.delta", base);
-	if (unlinkat(dfd, dname, 0) < 0 && errno != ENOENT)
-		return -errno;
 	__atomic_store_n(&gen->base, id, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -463,6 +457,11 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 		goto out_gen;
 	__atomic_store_n(&gen->txn, txn, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&gen->gen, 1, __ATOMIC_RELEASE);
+	/* The previous base's delta no longer applies (readers ignore it: its
+	 * base-id differs). Removed only after the bump, so a reader that
+	 * opened the old base cannot find its delta gone without noticing. */
+	if (!delta && unlinkat(dfd, dname, 0) < 0 && errno != ENOENT)
+		r = -errno;
 
 out_gen:
 	munmap(gen, LDB_GEN_SIZE);

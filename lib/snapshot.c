@@ -65,6 +65,7 @@ static int open_one(const char *path, const struct stat *st, MDB_env **envp, str
 {
 	MDB_env *env;
 	MDB_txn *txn;
+	struct stat now;
 	int r;
 
 	r = ldb_mdb_errno(mdb_env_create(&env));
@@ -95,6 +96,9 @@ static int open_one(const char *path, const struct stat *st, MDB_env **envp, str
 	return 0;
 fail:
 	mdb_env_close(env);
+	/* Replaced or removed while we opened it: a publication raced us. */
+	if (lstat(path, &now) < 0 || now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+		return -EAGAIN;
 	/* A file LMDB rejects is as invalid as a bad layout. */
 	return (r == -EINVAL || r == -ENOENT) ? -EBADMSG : r;
 }
