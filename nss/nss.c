@@ -66,10 +66,7 @@ __attribute__((format(printf, 1, 2))) static void dbg(const char *fmt, ...)
 	va_end(ap);
 }
 
-#define session       ldb_read
-#define session_close ldb_cache_end
-
-static int session_open(struct session *s)
+static int read_begin(struct ldb_read *s)
 {
 	int r;
 
@@ -105,20 +102,20 @@ static enum nss_status failure(int r, int *errnop, int *herrnop)
 /* Every unexpired address for name, newest first; returns how many. */
 static int resolve(const char *name, int want, struct ldb_addrs *out)
 {
-	struct session s;
+	struct ldb_read s;
 	int r;
 
-	r = session_open(&s);
+	r = read_begin(&s);
 	if (r < 0)
 		return r;
 	/* Never localhost or this host, whatever a lease claims. */
 	if (ldb_name_reserved(ldb_str_from(name), self)) {
-		session_close(&s);
+		ldb_cache_end(&s);
 		dbg("\"%s\": reserved name", name);
 		return 0;
 	}
 	r = query_name(&s.view, name, want, (int64_t)time(NULL), out);
-	session_close(&s);
+	ldb_cache_end(&s);
 	if (r < 0) {
 		dbg("%s: lookup of \"%s\": %s", snapshot_path, name, strerror(-r));
 		return r == -ENOENT ? -EBADMSG : r; /* a dangling index entry */
@@ -234,7 +231,7 @@ enum nss_status ENTRY(gethostbyname_r)(const char *name, struct hostent *result,
 
 /* The names an address answers to, copied out of the map. leasedb:
  * host.domain (or host) with host as alias; leasedb_guest: the domain. */
-static int reverse_names(struct session *s, const struct ldb_lease *l, char *name, size_t size,
+static int reverse_names(struct ldb_read *s, const struct ldb_lease *l, char *name, size_t size,
                          char alias[LDB_HOSTNAME_MAX + 1])
 {
 	int n;
@@ -269,10 +266,10 @@ static int reverse(const void *addr, int af, struct hostent *result, char *buffe
 	char name[LDB_NAME_MAX + LDB_HOSTNAME_MAX + 2], alias[LDB_HOSTNAME_MAX + 1];
 	struct ldb_addrs a = {0};
 	struct ldb_lease l;
-	struct session s;
+	struct ldb_read s;
 	int r;
 
-	r = session_open(&s);
+	r = read_begin(&s);
 	if (r < 0)
 		return r;
 	r = ldb_query_addr(&s.view, af, addr, (int64_t)time(NULL), &l);
@@ -285,7 +282,7 @@ static int reverse(const void *addr, int af, struct hostent *result, char *buffe
 	if (r == 0)
 		r = ldb_pack_hostent(name, alias[0] ? alias : NULL, af, &a, result, buffer, buflen,
 		                     NULL);
-	session_close(&s);
+	ldb_cache_end(&s);
 	ldb_addrs_free(&a);
 	return r;
 }
