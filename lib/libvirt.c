@@ -309,6 +309,25 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* "<bridge>.status.XXXXXX" files are ours, left by a helper that died
+ * between creating and renaming one; writers of a bridge are serialised by
+ * the master's write transaction, so none is in progress now. */
+static void remove_stale_status(const char *dir, const char *bridge)
+{
+	char prefix[LDB_IFNAME_MAX + 16];
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s.status.", bridge);
+	if (plen >= sizeof(prefix) || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name + plen) == 6)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
@@ -320,6 +339,7 @@ int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
 		r = path_of(tmp, sizeof(tmp), dir, bridge, ".status.XXXXXX");
 	if (r < 0)
 		return r;
+	remove_stale_status(dir, bridge);
 	/* libvirt writes an empty list as "[\n\n]". */
 	text = json_object_array_length(arr) == 0
 	           ? "[\n\n]"

@@ -52,6 +52,9 @@ event "del the last IPv6 lease" $B0 DNSMASQ_IAID=1234 -- del 00:01 fd00::10
 ls -l "$T/ours/virbr0.status" "$T/lv/virbr0.status" >/dev/null
 is "the file is mode 0644 like libvirt's" "$(stat -c %a "$T/ours/virbr0.status")" "$(stat -c %a "$T/lv/virbr0.status")"
 is "no temporary files left" "$(ls -A "$T/ours")" "virbr0.status"
+touch "$T/ours/virbr0.status.AbC123"
+VIR_BRIDGE_NAME=virbr0 "$HELPER" del 52:54:00:00:00:09 192.168.122.99
+is "a temporary file left by a killed helper is removed by the next one" "$(ls -A "$T/ours")" "virbr0.status"
 
 # Where libvirt's helper loses every lease, ours refuses and keeps the file.
 printf '[ { "ip-address": "192.168.122.50", "mac-address": "52:54:00:00:00:50", "expiry-time": 0 }, oops' >"$T/ours/virbr1.status"
