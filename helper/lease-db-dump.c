@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "helper/check.h"
+#include "lib/json.h"
 #include "lib/master.h"
 #include "lib/name.h"
 #include "lib/paths.h"
@@ -108,25 +109,9 @@ static void format_expiry(int64_t expiry, int64_t now, char *buf, size_t len)
 	snprintf(buf, len, past ? "expired %s ago" : "in %s", span);
 }
 
-static int add_str(json_object *o, const char *key, struct ldb_str s)
-{
-	json_object *v;
-
-	if (s.len == 0)
-		return 0;
-	v = json_object_new_string_len(s.p, (int)s.len);
-	if (!v)
-		return -ENOMEM;
-	if (json_object_object_add(o, key, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static int add_json(struct ctx *c, const struct ldb_lease *l, const char *addr)
 {
-	json_object *o = json_object_new_object(), *v;
+	json_object *o = json_object_new_object();
 	char iaid[16];
 	int r;
 
@@ -136,27 +121,24 @@ static int add_json(struct ctx *c, const struct ldb_lease *l, const char *addr)
 	if (l->flags & LDB_LEASE_HAS_IAID) {
 		snprintf(iaid, sizeof(iaid), "%s%" PRIu32,
 		         (l->flags & LDB_LEASE_TEMPORARY) ? "T" : "", l->iaid);
-		r = add_str(o, "iaid", ldb_str_from(iaid));
+		r = ldb_json_add_str(o, "iaid", ldb_str_from(iaid));
 	}
 	if (r == 0)
-		r = add_str(o, "ip-address", ldb_str_from(addr));
+		r = ldb_json_add_str(o, "ip-address", ldb_str_from(addr));
 	if (r == 0)
-		r = add_str(o, "mac-address", l->mac);
+		r = ldb_json_add_str(o, "mac-address", l->mac);
 	if (r == 0)
-		r = add_str(o, "hostname", l->hostname);
+		r = ldb_json_add_str(o, "hostname", l->hostname);
 	if (r == 0)
-		r = add_str(o, "client-id", l->client_id);
-	if (r == 0) {
-		v = json_object_new_int64(l->expiry);
-		if (!v || json_object_object_add(o, "expiry-time", v) < 0) {
-			json_object_put(v);
-			r = -ENOMEM;
-		}
-	}
+		r = ldb_json_add_str(o, "client-id", l->client_id);
 	if (r == 0)
-		r = add_str(o, "domain", l->domain);
+		r = ldb_json_add_str(o, "server-duid", l->server_duid);
 	if (r == 0)
-		r = add_str(o, "interface", l->iface);
+		r = ldb_json_add_int(o, "expiry-time", l->expiry);
+	if (r == 0)
+		r = ldb_json_add_str(o, "domain", l->domain);
+	if (r == 0)
+		r = ldb_json_add_str(o, "interface", l->iface);
 	if (r == 0 && json_object_array_add(c->array, o) < 0)
 		r = -ENOMEM;
 	if (r < 0)

@@ -233,29 +233,48 @@ int ldb_db_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key, 
 	return ldb_mdb_errno(mdb_put(txn, dbis->meta, &k, &v, 0));
 }
 
-int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
-                   int (*fn)(const struct ldb_lease *l, void *ctx), void *ctx)
+int ldb_db_walk(MDB_txn *txn, MDB_dbi dbi,
+                int (*fn)(const MDB_val *key, const MDB_val *val, void *ctx), void *ctx)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
 	int r, op = MDB_FIRST;
 
-	r = ldb_mdb_errno(mdb_cursor_open(txn, dbis->lease, &c));
+	r = ldb_mdb_errno(mdb_cursor_open(txn, dbi, &c));
 	if (r < 0)
 		return r;
 	while ((r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, op))) == 0) {
-		struct ldb_lease l;
-
 		op = MDB_NEXT;
-		r = ldb_record_decode(v.mv_data, v.mv_size, &l);
-		if (r < 0)
-			break;
-		r = fn(&l, ctx);
+		r = fn(&k, &v, ctx);
 		if (r != 0)
 			break;
 	}
 	mdb_cursor_close(c);
 	return r == -ENOENT ? 0 : r;
+}
+
+struct decode_walk {
+	int (*fn)(const struct ldb_lease *l, void *ctx);
+	void *ctx;
+};
+
+static int decode_one(const MDB_val *k, const MDB_val *v, void *p)
+{
+	struct decode_walk *w = p;
+	struct ldb_lease l;
+	int r;
+
+	(void)k;
+	r = ldb_record_decode(v->mv_data, v->mv_size, &l);
+	return r < 0 ? r : w->fn(&l, w->ctx);
+}
+
+int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
+                   int (*fn)(const struct ldb_lease *l, void *ctx), void *ctx)
+{
+	struct decode_walk w = {fn, ctx};
+
+	return ldb_db_walk(txn, dbis->lease, decode_one, &w);
 }
 
 int ldb_view_overridden(const struct ldb_view *v, const MDB_val *key)

@@ -66,6 +66,11 @@ int ldb_db_meta_get(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key,
                     struct ldb_str *val);
 int ldb_db_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key, struct ldb_str val);
 
+/* Call fn for every key/value of a table in key order; a non-zero return
+ * stops the walk and is returned (-ENOENT excepted). */
+int ldb_db_walk(MDB_txn *txn, MDB_dbi dbi,
+                int (*fn)(const MDB_val *key, const MDB_val *val, void *ctx), void *ctx);
+
 /* Call fn for every lease in address order; a non-zero return stops the walk
  * and is returned. A record that does not decode stops it with its error. */
 int ldb_db_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "libvirt.h"
 #include "name.h"
 #include "validate.h"
@@ -186,31 +187,7 @@ static const char *get_str(json_object *o, const char *key)
 
 static int add_str(json_object *o, const char *key, const char *val)
 {
-	json_object *v;
-
-	if (!val)
-		return 0;
-	v = json_object_new_string(val);
-	if (!v)
-		return -ENOMEM;
-	if (json_object_object_add(o, key, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int add_int(json_object *o, const char *key, int64_t val)
-{
-	json_object *v = json_object_new_int64(val);
-
-	if (!v)
-		return -ENOMEM;
-	if (json_object_object_add(o, key, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
+	return ldb_json_add_str(o, key, ldb_str_from(val));
 }
 
 /* Keys in libvirt's order; the server DUID only when the event has one. */
@@ -241,7 +218,7 @@ static json_object *new_record(const struct ldb_event *ev)
 	if (r == 0)
 		r = add_str(o, "server-duid", v6 && duid[0] ? duid : NULL);
 	if (r == 0)
-		r = add_int(o, "expiry-time", l->expiry);
+		r = ldb_json_add_int(o, "expiry-time", l->expiry);
 	if (r < 0) {
 		json_object_put(o);
 		return NULL;

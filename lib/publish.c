@@ -255,82 +255,69 @@ static int new_base(struct ldb_master *m, uint64_t *id)
 	return ldb_mdb_errno(mdb_txn_commit(txn));
 }
 
-static int copy_guests(MDB_txn *from, const struct ldb_dbis *fd, MDB_txn *to,
-                       const struct ldb_dbis *td)
-{
-	MDB_cursor *c;
-	MDB_val k, v;
-	int r, op = MDB_FIRST;
+struct delta_fill {
+	struct ldb_master *m;
+	MDB_txn *mt, *dt;
+	struct ldb_dbis dd;
+};
 
-	r = ldb_mdb_errno(mdb_cursor_open(from, fd->guest, &c));
-	if (r < 0)
-		return r;
-	while ((r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, op))) == 0) {
-		op = MDB_NEXT;
-		r = ldb_db_guest_put(to, td, (struct ldb_str){k.mv_data, k.mv_size},
-		                     (struct ldb_str){v.mv_data, v.mv_size});
-		if (r < 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return r == -ENOENT ? 0 : r;
+static int copy_guest(const MDB_val *k, const MDB_val *v, void *p)
+{
+	struct delta_fill *f = p;
+
+	return ldb_db_guest_put(f->dt, &f->dd, (struct ldb_str){k->mv_data, k->mv_size},
+	                        (struct ldb_str){v->mv_data, v->mv_size});
 }
 
-/* The delta's content: every pending address, with its lease as the master
- * has it now unless deleted, and the whole guest tables. */
+/* One pending address: its lease as the master has it now, unless it was
+ * deleted; either way the delta covers it. */
+static int copy_pending(const MDB_val *k, const MDB_val *v, void *p)
+{
+	struct delta_fill *f = p;
+	MDB_val key = *k, one = {1, "1"};
+	struct ldb_lease l;
+	uint8_t addr[16];
+	int family, r;
+
+	(void)v;
+	r = ldb_addrkey_parse(k->mv_data, k->mv_size, &family, addr);
+	if (r == 0)
+		r = ldb_db_get(f->mt, &f->m->dbis, family, addr, &l);
+	if (r == 0)
+		r = ldb_db_put(f->dt, &f->dd, &l);
+	if (r == 0 || r == -ENOENT)
+		r = ldb_mdb_errno(mdb_put(f->dt, f->dd.changed, &key, &one, 0));
+	return r;
+}
+
+/* The delta's content: every pending address and the whole guest tables. */
 static int fill_delta(struct ldb_master *m, MDB_env *denv, uint64_t base_id, uint64_t *txnid)
 {
-	struct ldb_dbis dd;
-	MDB_txn *mt, *dt;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int r, op = MDB_FIRST;
+	struct delta_fill f = {.m = m};
+	int r;
 
-	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &mt));
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &f.mt));
 	if (r < 0)
 		return r;
-	*txnid = mdb_txn_id(mt);
-	r = ldb_mdb_errno(mdb_txn_begin(denv, NULL, 0, &dt));
+	*txnid = mdb_txn_id(f.mt);
+	r = ldb_mdb_errno(mdb_txn_begin(denv, NULL, 0, &f.dt));
 	if (r < 0)
 		goto out_mt;
-	r = ldb_db_open(dt, true, &dd);
+	r = ldb_db_open(f.dt, true, &f.dd);
 	if (r == 0)
-		r = ldb_db_meta_put(dt, &dd, LDB_META_BASE_ID,
+		r = ldb_db_meta_put(f.dt, &f.dd, LDB_META_BASE_ID,
 		                    (struct ldb_str){(const char *)&base_id, sizeof(base_id)});
 	if (r == 0)
-		r = ldb_mdb_errno(mdb_cursor_open(mt, m->dbis.pending, &c));
-	if (r < 0)
-		goto out_dt;
-	while ((r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, op))) == 0) {
-		struct ldb_lease l;
-		uint8_t addr[16];
-		int family;
-
-		op = MDB_NEXT;
-		r = ldb_addrkey_parse(k.mv_data, k.mv_size, &family, addr);
-		if (r == 0)
-			r = ldb_db_get(mt, &m->dbis, family, addr, &l);
-		if (r == 0)
-			r = ldb_db_put(dt, &dd, &l);
-		if (r == 0 || r == -ENOENT) {
-			MDB_val one = {1, "1"};
-
-			r = ldb_mdb_errno(mdb_put(dt, dd.changed, &k, &one, 0));
-		}
-		if (r < 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (r == -ENOENT)
-		r = copy_guests(mt, &m->dbis, dt, &dd);
+		r = ldb_db_walk(f.mt, m->dbis.pending, copy_pending, &f);
+	if (r == 0)
+		r = ldb_db_walk(f.mt, m->dbis.guest, copy_guest, &f);
 	if (r == 0) {
-		r = ldb_mdb_errno(mdb_txn_commit(dt));
+		r = ldb_mdb_errno(mdb_txn_commit(f.dt));
 		goto out_mt;
 	}
-out_dt:
-	mdb_txn_abort(dt);
+	mdb_txn_abort(f.dt);
 out_mt:
-	mdb_txn_abort(mt);
+	mdb_txn_abort(f.mt);
 	return r;
 }
 

@@ -16,7 +16,7 @@ setup_state
 SECS=${FUZZ_SECONDS:-$([ -n "${LEASE_DB_LONG:-}" ] && echo 300 || echo 5)}
 
 READER="cache db name pack paths query record snapshot util verify"
-WRITER="event libvirt master publish validate"
+WRITER="event json libvirt master publish validate"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$B -I$S
 	$(pkg-config --cflags lmdb json-c) -DLDB_MASTER_DIR=\"$T/master\"
 	-DLDB_SNAPSHOT_PATH=\"$T/run/leases.mdb\" -DLDB_LIBVIRT_DIR=\"\""

@@ -36,14 +36,20 @@ static gba2_t gba2;
 
 static char dir[] = "/tmp/ldb-module-XXXXXX";
 
-static int build(long long now)
+/* A pipe to mkleases, which adds the lines written to it and publishes. */
+static FILE *mkleases(void)
 {
 	char cmd[512];
-	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "%s/tests/tools/mkleases %s/master %s/run/leases.mdb",
 	         getenv("TOP_BUILDDIR"), dir, dir);
-	p = popen(cmd, "w");
+	return popen(cmd, "w");
+}
+
+static int build(long long now)
+{
+	FILE *p = mkleases();
+
 	if (!p)
 		return -1;
 	/* "many": 40 addresses, mixed families and expiries */
@@ -110,12 +116,8 @@ static int gbn3_addrs(const char *name, int af, char out[][INET6_ADDRSTRLEN], in
 
 static int publish(const char *line)
 {
-	char cmd[512];
-	FILE *p;
+	FILE *p = mkleases();
 
-	snprintf(cmd, sizeof(cmd), "%s/tests/tools/mkleases %s/master %s/run/leases.mdb",
-	         getenv("TOP_BUILDDIR"), dir, dir);
-	p = popen(cmd, "w");
 	if (!p)
 		return -1;
 	fputs(line, p);
@@ -308,17 +310,9 @@ int main(void)
 	ok(st == NSS_STATUS_NOTFOUND, "empty name: NOTFOUND");
 
 	/* A newly published snapshot is seen by the very next call. */
-	{
-		char cmd[512];
-		FILE *p;
-		snprintf(cmd, sizeof(cmd), "%s/tests/tools/mkleases %s/master %s/run/leases.mdb",
-		         getenv("TOP_BUILDDIR"), dir, dir);
-		p = popen(cmd, "w");
-		fprintf(p, "fresh 10.9.0.1 0\n");
-		ok(p && pclose(p) == 0, "published again");
-		n = gbn3_addrs("fresh", AF_INET, a, 8, &st, &err, &herr);
-		ok(n == 1 && strcmp(a[0], "10.9.0.1") == 0, "new snapshot seen at once");
-	}
+	ok(publish("fresh 10.9.0.1 0\n") == 0, "published again");
+	n = gbn3_addrs("fresh", AF_INET, a, 8, &st, &err, &herr);
+	ok(n == 1 && strcmp(a[0], "10.9.0.1") == 0, "new snapshot seen at once");
 	test_threads();
 	test_fork();
 	dlclose(h);
