@@ -15,24 +15,26 @@
 
 #include "verify.h"
 
-#define PAGEHDRSZ    16u
-#define NODESIZE     8u
-#define P_BRANCH     0x01
-#define P_LEAF       0x02
-#define P_OVERFLOW   0x04
-#define P_META       0x08
-#define P_LEAF2      0x20
-#define P_SUBP       0x40
-#define F_BIGDATA    0x01
-#define F_SUBDATA    0x02
-#define F_DUPDATA    0x04
-#define MDB_MAGIC    0xBEEFC0DEu
-#define MDB_DATA_VER 1u
-#define MAXKEYSIZE   511u
-#define MAXDEPTH     32u
-#define DBSIZE       48u /* MDB_db */
-#define P_INVALID    UINT64_MAX
-#define P_DIRTYMASK  0x10 /* P_DIRTY, never set on disk but harmless */
+#define PAGEHDRSZ           16u
+#define NODESIZE            8u
+#define P_BRANCH            0x01
+#define P_LEAF              0x02
+#define P_OVERFLOW          0x04
+#define P_META              0x08
+#define P_LEAF2             0x20
+#define P_SUBP              0x40
+#define F_BIGDATA           0x01
+#define F_SUBDATA           0x02
+#define F_DUPDATA           0x04
+#define MDB_MAGIC           0xBEEFC0DEu
+#define MDB_DATA_VER        1u
+#define MAXKEYSIZE          511u
+#define MAXDEPTH            32u
+#define DBSIZE              48u /* MDB_db */
+#define P_INVALID           UINT64_MAX
+#define MDB_INTEGERKEY_FLAG 0x08
+#define MDB_NOSUBDIR_FLAG   0x4000
+#define P_DIRTYMASK         0x10 /* P_DIRTY, never set on disk but harmless */
 
 struct walk {
 	const uint8_t *map;
@@ -75,12 +77,106 @@ static struct db read_db(const uint8_t *p)
 	return (struct db){u16(p + 4), u16(p + 6), u64(p + 40)};
 }
 
-static int page(struct walk *w, uint64_t pgno, unsigned depth, bool dupvals);
-static int tree(struct walk *w, struct db d, bool dupvals);
+/* What a tree holds, which decides what its leaf nodes may be. */
+enum kind {
+	K_MAIN,  /* the main tree: one node per named table */
+	K_PLAIN, /* a table without duplicates: key -> data */
+	K_DUPS,  /* a MDB_DUPSORT table: data, a sub-page or a sub-tree */
+	K_VALS,  /* duplicates: keys only */
+};
+
+#define MDB_DUPSORT_FLAG 0x04
+
+/* The tables lease-db creates, and which of them hold duplicates. A file
+ * with any other table, or other flags, is not one of ours. */
+static int table_kind(const uint8_t *name, size_t len, uint16_t flags, enum kind *kind)
+{
+	static const struct {
+		const char *name;
+		bool dups;
+	} tables[] = {
+	    {"meta", false}, {"lease", false},   {"name", true},     {"mac", true},
+	    {"guest", true}, {"guestmac", true}, {"pending", false}, {"changed", false},
+	};
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if (strlen(tables[i].name) != len || memcmp(tables[i].name, name, len) != 0)
+			continue;
+		if (flags != (tables[i].dups ? MDB_DUPSORT_FLAG : 0))
+			return -EBADMSG;
+		*kind = tables[i].dups ? K_DUPS : K_PLAIN;
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+static int page(struct walk *w, uint64_t pgno, unsigned depth, enum kind kind);
+static int tree(struct walk *w, struct db d, enum kind kind);
+static int nodes(struct walk *w, const uint8_t *p, size_t len, unsigned flags, unsigned depth,
+                 bool sub, enum kind kind);
+
+static int overflow(struct walk *w, const uint8_t *node, uint16_t ksize, uint64_t dsize,
+                    size_t room)
+{
+	uint64_t pg, pages;
+	const uint8_t *ov;
+
+	if ((size_t)NODESIZE + ksize + 8 > room)
+		return -EBADMSG;
+	pg = u64(node + NODESIZE + ksize);
+	if (pg < 2 || pg >= w->npages)
+		return -EBADMSG;
+	ov = w->map + pg * w->psize;
+	pages = u32(ov + 12);
+	if (!(u16(ov + 10) & P_OVERFLOW) || pages == 0 || pages > w->npages - pg ||
+	    dsize > pages * w->psize - PAGEHDRSZ)
+		return -EBADMSG;
+	return 0;
+}
+
+/* One leaf node, allowed what its tree's kind allows. */
+static int leaf(struct walk *w, const uint8_t *node, size_t room, enum kind kind)
+{
+	uint16_t nflags = u16(node + 4), ksize = u16(node + 6);
+	uint64_t dsize = u16(node) | (uint64_t)u16(node + 2) << 16;
+	const uint8_t *data = node + NODESIZE + ksize;
+	enum kind sub;
+	struct db d;
+	int r;
+
+	if (kind == K_VALS) /* duplicate values are keys with no data */
+		return nflags || dsize ? -EBADMSG : 0;
+	if (nflags == F_BIGDATA && kind != K_MAIN)
+		return overflow(w, node, ksize, dsize, room);
+	if ((size_t)NODESIZE + ksize + dsize > room)
+		return -EBADMSG;
+	switch (nflags) {
+	case 0:
+		return kind == K_MAIN ? -EBADMSG : 0;
+	case F_SUBDATA: /* a named table */
+		if (kind != K_MAIN || dsize != DBSIZE)
+			return -EBADMSG;
+		d = read_db(data);
+		r = table_kind(node + NODESIZE, ksize, d.flags, &sub);
+		return r < 0 ? r : tree(w, d, sub);
+	case F_SUBDATA | F_DUPDATA: /* a key's duplicates, as a sub-tree */
+		if (kind != K_DUPS || dsize != DBSIZE)
+			return -EBADMSG;
+		d = read_db(data);
+		return d.flags ? -EBADMSG : tree(w, d, K_VALS);
+	case F_DUPDATA: /* a key's duplicates, as a sub-page */
+		if (kind != K_DUPS || dsize < PAGEHDRSZ ||
+		    (u16(data + 10) & ~(P_DIRTYMASK)) != (P_LEAF | P_SUBP))
+			return -EBADMSG;
+		return nodes(w, data, dsize, P_LEAF, 1, true, K_VALS);
+	default:
+		return -EBADMSG;
+	}
+}
 
 /* Nodes of one page or sub-page (at p, len bytes), kind P_LEAF/P_BRANCH. */
 static int nodes(struct walk *w, const uint8_t *p, size_t len, unsigned flags, unsigned depth,
-                 bool sub, bool dupvals)
+                 bool sub, enum kind kind)
 {
 	uint16_t lower = u16(p + 12), upper = u16(p + 14);
 	unsigned n;
@@ -93,76 +189,31 @@ static int nodes(struct walk *w, const uint8_t *p, size_t len, unsigned flags, u
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t off = u16(p + PAGEHDRSZ + 2 * i);
 		const uint8_t *node = p + off;
-		uint16_t nflags, ksize;
-		uint64_t dsize;
+		uint16_t ksize;
 		int r;
 
 		if (off < upper || off % 2 || (size_t)off + NODESIZE > len)
 			return -EBADMSG;
-		nflags = u16(node + 4);
 		ksize = u16(node + 6);
 		if (ksize > MAXKEYSIZE || (size_t)off + NODESIZE + ksize > len)
 			return -EBADMSG;
-		if (flags & P_BRANCH) {
+		if (flags & P_BRANCH)
 			/* The child page number takes lo, hi and flags. */
 			r = page(w,
-			         u16(node) | (uint64_t)u16(node + 2) << 16 | (uint64_t)nflags << 32,
-			         depth - 1, dupvals);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		dsize = u16(node) | (uint64_t)u16(node + 2) << 16;
-		if (nflags & ~(F_BIGDATA | F_SUBDATA | F_DUPDATA))
-			return -EBADMSG;
-		if (sub || dupvals) {
-			/* Duplicate values are keys with no data. */
-			if (nflags || dsize)
-				return -EBADMSG;
-			continue;
-		}
-		if (nflags & F_BIGDATA) {
-			uint64_t pg, pages;
-			const uint8_t *ov;
-
-			if (nflags != F_BIGDATA || (size_t)off + NODESIZE + ksize + 8 > len)
-				return -EBADMSG;
-			pg = u64(node + NODESIZE + ksize);
-			if (pg < 2 || pg >= w->npages)
-				return -EBADMSG;
-			ov = w->map + pg * w->psize;
-			pages = u32(ov + 12);
-			if (!(u16(ov + 10) & P_OVERFLOW) || pages == 0 || pages > w->npages - pg ||
-			    dsize > pages * w->psize - PAGEHDRSZ)
-				return -EBADMSG;
-			continue;
-		}
-		if ((size_t)off + NODESIZE + ksize + dsize > len)
-			return -EBADMSG;
-		if (nflags & F_SUBDATA) {
-			/* A named table (in the main tree) or a duplicate sub-tree. */
-			if (dsize != DBSIZE)
-				return -EBADMSG;
-			r = tree(w, read_db(node + NODESIZE + ksize), (nflags & F_DUPDATA) != 0);
-			if (r < 0)
-				return r;
-		} else if (nflags & F_DUPDATA) {
-			const uint8_t *sp = node + NODESIZE + ksize;
-
-			if (dsize < PAGEHDRSZ ||
-			    (u16(sp + 10) & ~(P_DIRTYMASK)) != (P_LEAF | P_SUBP))
-				return -EBADMSG;
-			r = nodes(w, sp, dsize, P_LEAF, 1, true, true);
-			if (r < 0)
-				return r;
-		}
+			         u16(node) | (uint64_t)u16(node + 2) << 16 |
+			             (uint64_t)u16(node + 4) << 32,
+			         depth - 1, kind);
+		else
+			r = leaf(w, node, len - off, kind);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
 
 /* One page of a tree: inside the file, its own number in its header,
  * branch pages down to leaves at exactly the recorded depth. */
-static int page(struct walk *w, uint64_t pgno, unsigned depth, bool dupvals)
+static int page(struct walk *w, uint64_t pgno, unsigned depth, enum kind kind)
 {
 	const uint8_t *p;
 	uint16_t flags;
@@ -175,14 +226,14 @@ static int page(struct walk *w, uint64_t pgno, unsigned depth, bool dupvals)
 	flags = u16(p + 10);
 	if (u64(p) != pgno || (depth == 1 ? flags != P_LEAF : flags != P_BRANCH))
 		return -EBADMSG;
-	return nodes(w, p, w->psize, flags, depth, false, dupvals);
+	return nodes(w, p, w->psize, flags, depth, false, kind);
 }
 
-static int tree(struct walk *w, struct db d, bool dupvals)
+static int tree(struct walk *w, struct db d, enum kind kind)
 {
 	if (d.root == P_INVALID)
 		return d.depth == 0 ? 0 : -EBADMSG; /* an empty table */
-	return page(w, d.root, d.depth, dupvals);
+	return page(w, d.root, d.depth, kind);
 }
 
 #define METAHEAD (PAGEHDRSZ + 136) /* page header + MDB_meta */
@@ -205,6 +256,12 @@ static int pick_meta(const uint8_t *pg[2], size_t file_size, const uint8_t **out
 			return -EBADMSG;
 	}
 	*out = pg[u64(pg[1] + PAGEHDRSZ + 128) > u64(pg[0] + PAGEHDRSZ + 128)] + PAGEHDRSZ;
+	/* No fixed mapping address, no flags on the main tree (liblmdb would
+	 * give it duplicate handling it never set up), and in the free tree's
+	 * slot only the environment flags lease-db's writers use. */
+	if (u64(*out + 8) != 0 || u16(*out + 72 + 4) != 0 ||
+	    (u16(*out + 24 + 4) & ~(MDB_INTEGERKEY_FLAG | MDB_NOSUBDIR_FLAG)))
+		return -EBADMSG;
 	/* mm_last_pg: every page the meta claims must be in the file. */
 	if (u64(*out + 120) < 1 || u64(*out + 120) >= file_size / ps)
 		return -EBADMSG;
@@ -246,5 +303,5 @@ int ldb_verify(const void *map, size_t size)
 		return r;
 	w.npages = u64(meta + 120) + 1;
 	w.budget = w.npages;
-	return tree(&w, read_db(meta + 24 + DBSIZE), false);
+	return tree(&w, read_db(meta + 24 + DBSIZE), K_MAIN);
 }
