@@ -144,47 +144,39 @@ map:
 	return 0;
 }
 
+/* Finish a file written to tmp (r: how writing it went): make it 0644 and
+ * durable, then rename it over name. On any failure the temporary file is
+ * removed and the published one left alone. Consumes fd. */
+static int put_in_place(int dfd, int fd, const char *tmp, const char *name, int r)
+{
+	if (r == 0 && (fchmod(fd, 0644) < 0 || fdatasync(fd) < 0))
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(dfd, tmp, 0);
+		return r;
+	}
+	/* Persist the rename where the directory is not on tmpfs. */
+	(void)fsync(dfd);
+	return 0;
+}
+
 static int copy_snapshot(struct ldb_master *m, int dfd, const char *dir, const char *base,
                          uint64_t *txn)
 {
 	char tmp[NAME_MAX + 1];
-	int fd, r;
+	int fd;
 
 	fd = open_tmp(dir, base, tmp);
 	if (fd < 0)
 		return fd;
 	/* The copy below reads a transaction at least this new. */
 	*txn = ldb_master_txn(m);
-	if (fchmod(fd, 0644) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	r = ldb_mdb_errno(mdb_env_copyfd2(m->env, fd, MDB_CP_COMPACT));
-	if (r < 0)
-		goto fail;
-	if (fdatasync(fd) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		r = -errno;
-		goto fail;
-	}
-	fd = -1;
-	if (renameat(dfd, tmp, dfd, base) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	/* Persist the rename where the directory is not on tmpfs. */
-	(void)fsync(dfd);
-	return 0;
-
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dfd, tmp, 0);
-	return r;
+	return put_in_place(dfd, fd, tmp, base,
+	                    ldb_mdb_errno(mdb_env_copyfd2(m->env, fd, MDB_CP_COMPACT)));
 }
 
 /* Below this many leases every publication is a full copy; above it, a
@@ -337,38 +329,19 @@ static int write_delta(struct ldb_master *m, int dfd, const char *dir, const cha
 	snprintf(path, sizeof(path), "%s/%s", dir, tmp);
 	r = ldb_mdb_errno(mdb_env_create(&denv));
 	if (r < 0)
-		goto fail_fd;
+		return put_in_place(dfd, fd, tmp, dname, r);
 	r = ldb_mdb_errno(mdb_env_set_maxdbs(denv, LDB_MAXDBS));
 	if (r == 0)
 		r = ldb_mdb_errno(
 		    mdb_env_set_mapsize(denv, ((size_t)64 << 20) + p->pending * (size_t)8192));
-	/* One writer under the publish lock, durability by fdatasync below. */
+	/* One writer under the publish lock, durability by put_in_place(). */
 	if (r == 0)
 		r = ldb_mdb_errno(
 		    mdb_env_open(denv, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644));
 	if (r == 0)
 		r = fill_delta(m, denv, p->base_id, txnid);
 	mdb_env_close(denv);
-	if (r == 0 && (fchmod(fd, 0644) < 0 || fdatasync(fd) < 0))
-		r = -errno;
-	if (r < 0)
-		goto fail_fd;
-	if (close(fd) < 0) {
-		fd = -1;
-		r = -errno;
-		goto fail;
-	}
-	if (renameat(dfd, tmp, dfd, dname) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	(void)fsync(dfd);
-	return 0;
-fail_fd:
-	close(fd);
-fail:
-	unlinkat(dfd, tmp, 0);
-	return r;
+	return put_in_place(dfd, fd, tmp, dname, r);
 }
 
 static int publish_full(struct ldb_master *m, int dfd, const char *dir, const char *base,
