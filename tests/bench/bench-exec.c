@@ -13,22 +13,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "timing.h"
+
 extern char **environ;
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 int main(int argc, char *argv[])
 {
@@ -60,15 +47,14 @@ int main(int argc, char *argv[])
 				args[i] = bufs[nb++];
 			}
 		}
-		t0 = now_us();
+		t0 = (now_ns() / 1e3);
 		if (posix_spawn(&pid, args[0], NULL, NULL, args, environ) != 0 ||
 		    waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			failed++;
-		t[r] = now_us() - t0;
+		t[r] = (now_ns() / 1e3) - t0;
 		total += t[r];
 	}
-	qsort(t, (size_t)runs, sizeof(*t), cmp);
-	printf("%.0f %.0f\n", t[runs / 2], total);
+	printf("%.0f %.0f\n", median(t, (size_t)runs), total);
 	free(t);
 	free(args);
 	return failed ? 2 : 0;

@@ -11,22 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define BATCHES 31
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
+#include "timing.h"
 
 int main(int argc, char *argv[])
 {
@@ -48,8 +33,7 @@ int main(int argc, char *argv[])
 		}
 		t[b] = (now_ns() - t0) / (double)calls;
 	}
-	qsort(t, BATCHES, sizeof(t[0]), cmp);
-	printf("%.0f\n", t[BATCHES / 2]);
+	printf("%.0f\n", median(t, BATCHES));
 	fprintf(stderr, "%s\n", r == 0 ? "found" : gai_strerror(r));
 	return 0;
 }

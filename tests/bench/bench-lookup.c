@@ -20,29 +20,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "timing.h"
+
 typedef enum nss_status (*gbn4_t)(const char *, struct gaih_addrtuple **, char *, size_t, int *,
                                   int *, int32_t *);
-
-#define BATCHES 31
 
 static gbn4_t fn;
 static const char *name;
 static volatile int stop;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static enum nss_status one(char *buf, size_t len)
 {
@@ -149,8 +134,7 @@ int main(int argc, char *argv[])
 				st = one(buf, sizeof(buf));
 			t[b] = (now_ns() - t0) / (double)calls;
 		}
-		qsort(t, BATCHES, sizeof(t[0]), cmp);
-		printf("%.0f\n", t[BATCHES / 2]);
+		printf("%.0f\n", median(t, BATCHES));
 	} else if (strcmp(argv[1], "threads") == 0 && argc > 6) {
 		int n = atoi(argv[5]);
 		long ms = atol(argv[6]);
