@@ -6,7 +6,6 @@
 command -v jq >/dev/null || skip_all "jq not installed"
 setup_state
 export LEASE_DB_DELTA_MIN=4 LEASE_DB_DELTA_MAX=6 LEASE_DB_DELTA_DIV=1 LEASE_DB_LIBVIRT_DIR=none
-NSSQ=$B/tests/tools/nssq
 declare -A model
 names=(alpha bravo charlie delta echo)
 RANDOM=42

@@ -8,7 +8,6 @@
 need_root
 setup_state
 export LEASE_DB_LIBVIRT_DIR=none
-NSSQ=$B/tests/tools/nssq
 SO=$NSSLIB/libnss_leasedb.so.2
 "$MKLEASES" -n 300 "$LEASE_DB_DIR" "$LEASE_DB_SNAPSHOT" || bail mkleases
 cp "$LEASE_DB_SNAPSHOT" "$T/good.mdb"

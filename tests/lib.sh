@@ -8,6 +8,8 @@ HELPER=$B/helper/lease-db-helper
 DUMP=$B/helper/lease-db-dump
 MKLEASES=$B/tests/tools/mkleases
 GAI=$B/tests/tools/gai
+NSSQ=$B/tests/tools/nssq
+STRESS=$B/tests/tools/stress
 NSSLIB=$B/nss/.libs
 # Under make check-valgrind, the project's programs run under valgrind.
 VG=${LEASE_DB_VALGRIND:-}
@@ -68,6 +70,12 @@ setup_state() {
 	trap 'cleanup_state' EXIT
 	export LEASE_DB_DIR=$T/master LEASE_DB_SNAPSHOT=$T/run/leases.mdb
 	printf 'hosts: files leasedb\n' >"$T/nsswitch.conf"
+	# What nobody runs or loads is copied here: the build tree may sit in a
+	# directory only root can enter (a mktemp -d clone, say).
+	mkdir "$T/stage" &&
+		cp "$NSSLIB"/libnss_*.so.2 "$GAI" "$NSSQ" "$B/tests/tools/stress" "$T/stage/" ||
+		bail "cannot stage the module and tools"
+	NSSLIB=$T/stage GAI=$T/stage/gai NSSQ=$T/stage/nssq STRESS=$T/stage/stress
 }
 
 cleanup_state() {

@@ -14,7 +14,6 @@ for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib64 /usr/lib64 /lib 
 done
 [ -n "$LIBVIRT_SO" ] || skip_all "libnss_libvirt not installed (apt-get install libnss-libvirt)"
 LIBVIRT_GUEST_SO=${LIBVIRT_SO%/*}/libnss_libvirt_guest.so.2
-NSSQ=$B/tests/tools/nssq
 setup_state
 L=$T/libvirt
 mkdir -p "$L"

@@ -25,7 +25,7 @@ churn() {
 }
 churn >"$T/churn.out" 2>&1 &
 cpid=$!
-out=$("$B/tests/tools/stress" "$NSSLIB/libnss_leasedb.so.2" leasedb "$SECS" 2 2 "${stable[@]}")
+out=$("$STRESS" "$NSSLIB/libnss_leasedb.so.2" leasedb "$SECS" 2 2 "${stable[@]}")
 rc=$?
 touch "$T/stop"
 wait $cpid
