@@ -99,6 +99,20 @@ static enum nss_status failure(int r, int *errnop, int *herrnop)
 	return NSS_STATUS_UNAVAIL;
 }
 
+/* r: 0 found, 1 not found, or a negative errno. A success leaves errno
+ * as the caller had it. */
+static enum nss_status finish(int r, int saved, int32_t *ttlp, int *errnop, int *herrnop)
+{
+	if (r == 1)
+		return not_found(errnop, herrnop);
+	if (r < 0)
+		return failure(r, errnop, herrnop);
+	if (ttlp)
+		*ttlp = 0;
+	errno = saved;
+	return NSS_STATUS_SUCCESS;
+}
+
 /* Every unexpired address for name, newest first; returns how many. */
 static int resolve(const char *name, int want, struct ldb_addrs *out)
 {
@@ -172,14 +186,7 @@ enum nss_status ENTRY(gethostbyname4_r)(const char *name, struct gaih_addrtuple 
 	else if (r == 0)
 		r = 1; /* not found */
 	ldb_addrs_free(&a);
-	if (r == 1)
-		return not_found(errnop, herrnop);
-	if (r < 0)
-		return failure(r, errnop, herrnop);
-	if (ttlp)
-		*ttlp = 0;
-	errno = saved;
-	return NSS_STATUS_SUCCESS;
+	return finish(r, saved, ttlp, errnop, herrnop);
 }
 
 enum nss_status ENTRY(gethostbyname3_r)(const char *name, int af, struct hostent *result,
@@ -205,14 +212,7 @@ enum nss_status ENTRY(gethostbyname3_r)(const char *name, int af, struct hostent
 	else if (r == 0)
 		r = 1;
 	ldb_addrs_free(&a);
-	if (r == 1)
-		return not_found(errnop, herrnop);
-	if (r < 0)
-		return failure(r, errnop, herrnop);
-	if (ttlp)
-		*ttlp = 0;
-	errno = saved;
-	return NSS_STATUS_SUCCESS;
+	return finish(r, saved, ttlp, errnop, herrnop);
 }
 
 enum nss_status ENTRY(gethostbyname2_r)(const char *name, int af, struct hostent *result,
@@ -299,14 +299,7 @@ enum nss_status ENTRY(gethostbyaddr2_r)(const void *addr, socklen_t len, int af,
 		return NSS_STATUS_UNAVAIL;
 	}
 	r = reverse(addr, af, result, buffer, buflen);
-	if (r == 1)
-		return not_found(errnop, herrnop);
-	if (r < 0)
-		return failure(r, errnop, herrnop);
-	if (ttlp)
-		*ttlp = 0;
-	errno = saved;
-	return NSS_STATUS_SUCCESS;
+	return finish(r, saved, ttlp, errnop, herrnop);
 }
 
 enum nss_status ENTRY(gethostbyaddr_r)(const void *addr, socklen_t len, int af,
