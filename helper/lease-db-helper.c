@@ -118,12 +118,11 @@ static bool imported(MDB_txn *txn, struct ldb_master *m, const char *bridge)
 
 /* One write transaction: it serialises helpers, and nothing (master or
  * status file) changes unless all of it succeeds. */
-static int apply(struct ldb_master *m, struct ldb_event *ev, const struct libvirt *lv,
-                 uint64_t *txnid)
+static int apply(struct ldb_master *m, struct ldb_event *ev, struct kept *k,
+                 const struct libvirt *lv, uint64_t *txnid)
 {
 	json_object *status = NULL;
 	char err[PATH_MAX + 200];
-	struct kept k;
 	MDB_txn *txn;
 	int r;
 
@@ -161,7 +160,7 @@ static int apply(struct ldb_master *m, struct ldb_event *ev, const struct libvir
 		if (r == -ENOENT)
 			r = 0;
 	} else if (ev->action != LDB_ACTION_INIT) {
-		r = keep_stored(txn, m, ev, &k);
+		r = keep_stored(txn, m, ev, k);
 		if (r == 0)
 			r = ldb_db_put(txn, &m->dbis, &ev->lease);
 	}
@@ -277,6 +276,7 @@ int main(int argc, char *argv[])
 	struct ldb_master *m = NULL;
 	struct libvirt lv;
 	struct ldb_event ev;
+	struct kept kept; /* ev may point into it: lives as long as ev */
 	char err[512];
 	uint64_t txnid = 0;
 	int c, r;
@@ -320,7 +320,7 @@ int main(int argc, char *argv[])
 		return EXIT_DB;
 	}
 	lv = libvirt_of(&ev);
-	r = apply(m, &ev, &lv, &txnid);
+	r = apply(m, &ev, &kept, &lv, &txnid);
 	if (r == 0 && ev.action == LDB_ACTION_INIT) {
 		r = print_init(m, &ev);
 		if (r < 0)
