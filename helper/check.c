@@ -223,7 +223,7 @@ static void check_snapshot(struct report *rep, struct known *k, uint64_t *gen_tx
 	}
 	stat(path, &st);
 	say(rep, OK, "snapshot", "%s: %lu leases, published %lld s ago%s", path, n,
-	    (long long)(time(NULL) - st.st_mtime), s->denv ? " (plus a delta)" : "");
+	    (long long)(time(NULL) - st.st_mtime), s->delta ? " (plus a delta)" : "");
 	ldb_snapshot_close(s);
 	if (ldb_gen_path(path, gpath, sizeof(gpath)) == 0 &&
 	    (fd = open(gpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {

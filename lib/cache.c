@@ -1,49 +1,62 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
+#include <linux/futex.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "gen.h"
 #include "paths.h"
+#include "snapshot.h"
 
 #define LOAD(p)     __atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 
+/*
+ * A static program loads NSS modules through a second copy of libc and
+ * ld.so that never ran their start-up: thread-local variables crash there
+ * (__tls_get_addr), and fork handlers registered with that copy never run.
+ * So lookups borrow read transactions from a fixed array of slots instead
+ * of keeping them per thread, and the lock recognises a holder that only
+ * existed before a fork.
+ */
+
 struct entry {
 	struct ldb_snapshot *snap;
-	unsigned refs;      /* threads holding it; under lock */
-	struct entry *next; /* retired entries still held */
+	unsigned refs;      /* slots bound to it; under lock */
+	struct entry *next; /* retired entries still bound */
 };
 
-/* What one thread holds between lookups. */
-struct tls {
-	struct entry *e;
+#define NSLOTS    64
+#define SLOT_TEMP 2 /* busy value of a slot allocated for one lookup */
+
+struct slot {
+	int busy;            /* one lookup at a time; taken with a CAS */
+	struct entry *e;     /* the entry txn and dtxn belong to; under lock */
 	MDB_txn *txn, *dtxn; /* reset while idle */
-	uint64_t epoch;
-};
+	uint64_t epoch;      /* epoch when bound */
+} __attribute__((aligned(64)));
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static pthread_key_t key;
-static bool have_key;
-static __thread struct tls tl;
+static struct slot slots[NSLOTS];
 
-/* Under lock, read without it on the fast path. */
+/* The pid of the process holding the lock, or 0. */
+static pid_t lockw;
+
+/* Under lock; read without it on the fast path. */
 static struct entry *current, *retired;
 static uint64_t epoch; /* bumped whenever current changes */
 static uint64_t cur_gen;
 static time_t last_check;
 static const struct ldb_gen *genmap;
+static uid_t gen_owner;
 static dev_t gen_dev;
 static ino_t gen_ino;
 static char cur_path[PATH_MAX];
@@ -54,89 +67,37 @@ static uint64_t fail_gen;
 static time_t fail_time;
 
 /* Counter mappings are never unmapped while the module is loaded: a
- * thread on the fast path may be reading one. */
+ * lookup on the fast path may be reading one. */
 #define MAX_OLD_GEN 16
 static const struct ldb_gen *old_gen[MAX_OLD_GEN];
 static unsigned n_old_gen;
 
-static void entry_free(struct entry *e)
+static void lock(void)
 {
-	ldb_snapshot_close(e->snap);
-	free(e);
-}
+	pid_t me = getpid(), h;
 
-/* Give up what a thread holds. Under lock (or with no other thread). */
-static void tls_drop(struct tls *t)
-{
-	struct entry **pp, *e = t->e;
-
-	if (t->dtxn)
-		mdb_txn_abort(t->dtxn);
-	if (t->txn)
-		mdb_txn_abort(t->txn);
-	t->txn = t->dtxn = NULL;
-	t->e = NULL;
-	if (!e || --e->refs > 0 || e == current)
-		return;
-	for (pp = &retired; *pp; pp = &(*pp)->next) {
-		if (*pp == e) {
-			*pp = e->next;
-			entry_free(e);
+	for (;;) {
+		h = 0;
+		if (__atomic_compare_exchange_n(&lockw, &h, me, false, __ATOMIC_ACQUIRE,
+		                                __ATOMIC_RELAXED))
 			return;
+		/* Held by another process: a parent that forked us while one
+		 * of its threads held it. Nobody here will release it. */
+		if (h != me) {
+			if (__atomic_compare_exchange_n(&lockw, &h, me, false, __ATOMIC_ACQUIRE,
+			                                __ATOMIC_RELAXED))
+				return;
+			continue;
 		}
+		struct timespec ts = {0, 1000000};
+		syscall(SYS_futex, &lockw, FUTEX_WAIT_PRIVATE, h, &ts, NULL, 0);
 	}
 }
 
-static void thread_exit(void *p)
+static void unlock(void)
 {
-	pthread_mutex_lock(&lock);
-	tls_drop(p);
-	pthread_mutex_unlock(&lock);
-}
-
-static void free_all(void)
-{
-	struct entry *e, *next;
-
-	if (tl.dtxn)
-		mdb_txn_abort(tl.dtxn);
-	if (tl.txn)
-		mdb_txn_abort(tl.txn);
-	memset(&tl, 0, sizeof(tl));
-	for (e = retired; e; e = next) {
-		next = e->next;
-		entry_free(e);
-	}
-	retired = NULL;
-	if (current)
-		entry_free(current);
-	current = NULL;
-	STORE(&epoch, LOAD(&epoch) + 1);
-}
-
-static void atfork_prepare(void)
-{
-	pthread_mutex_lock(&lock);
-}
-
-static void atfork_parent(void)
-{
-	pthread_mutex_unlock(&lock);
-}
-
-/* The child has one thread, the one that forked: other threads' references
- * are meaningless here, and LMDB environments must not be reused after
- * fork(), so everything is released and reopened on the next lookup. */
-static void atfork_child(void)
-{
-	free_all();
-	pthread_mutex_init(&lock, NULL);
-}
-
-static void init_once(void)
-{
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
-	have_key = pthread_key_create(&key, thread_exit) == 0;
+	STORE(&lockw, 0);
+	syscall(SYS_futex, &lockw, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 static time_t now_coarse(void)
@@ -148,99 +109,82 @@ static time_t now_coarse(void)
 	return ts.tv_sec;
 }
 
-static void retire_gen(void)
+/* Threads run on different stacks, so the stack address spreads them
+ * over the slots without any per-thread state. */
+static struct slot *take_slot(void)
 {
-	const struct ldb_gen *g = genmap;
+	uintptr_t a = (uintptr_t)__builtin_frame_address(0) >> 16;
+	unsigned start = (unsigned)((a * UINT64_C(0x9E3779B97F4A7C15)) >> 58) % NSLOTS;
 
-	if (!g)
-		return;
-	STORE(&genmap, NULL);
-	if (n_old_gen < MAX_OLD_GEN)
-		old_gen[n_old_gen++] = g;
-	/* else leak one page: only after 16 replaced counter files */
+	for (unsigned i = 0; i < NSLOTS; i++) {
+		struct slot *s = &slots[(start + i) % NSLOTS];
+		int free_ = 0;
+
+		if (__atomic_load_n(&s->busy, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(&s->busy, &free_, 1, false, __ATOMIC_ACQUIRE,
+		                                __ATOMIC_RELAXED))
+			return s;
+	}
+	return NULL;
 }
 
-/* Map the counter read-only if it is trusted; without it every lookup
- * takes the locked path and stat()s the snapshot. */
-static void map_gen(const char *snapshot)
+static void entry_free(struct entry *e)
 {
-	char path[PATH_MAX];
-	struct stat st;
-	void *p;
-	int fd;
+	ldb_snapshot_close(e->snap);
+	free(e);
+}
 
-	retire_gen();
-	if (ldb_gen_path(snapshot, path, sizeof(path)) < 0)
+/* Unbind a slot from its entry, freeing a retired entry nobody holds.
+ * Under lock, with the slot taken. */
+static void slot_drop(struct slot *s)
+{
+	struct entry *e = s->e;
+
+	if (s->dtxn)
+		mdb_txn_abort(s->dtxn);
+	if (s->txn)
+		mdb_txn_abort(s->txn);
+	s->txn = s->dtxn = NULL;
+	s->e = NULL;
+	if (!e || --e->refs > 0 || e == current)
 		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) == 0 && ldb_trusted_file(&st) == 0 && st.st_size == LDB_GEN_SIZE) {
-		p = mmap(NULL, LDB_GEN_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-		if (p != MAP_FAILED && LOAD(&((struct ldb_gen *)p)->magic) == LDB_GEN_MAGIC) {
-			gen_dev = st.st_dev;
-			gen_ino = st.st_ino;
-			STORE(&genmap, p);
-		} else if (p != MAP_FAILED) {
-			munmap(p, LDB_GEN_SIZE);
+	for (struct entry **pp = &retired; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			entry_free(e);
+			return;
 		}
 	}
-	close(fd);
 }
 
-static uint64_t load_gen(void)
+static void put_slot(struct slot *s)
 {
-	const struct ldb_gen *g = LOAD(&genmap);
-
-	return g ? LOAD(&g->gen) : 0;
-}
-
-static bool same_file(const char *path, dev_t dev, ino_t ino)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
-}
-
-/* Base and delta both still the files we mapped (or both absent)? */
-static bool same_snapshot(const char *path, const struct ldb_snapshot *s)
-{
-	char dpath[PATH_MAX];
-	struct stat st;
-
-	if (!same_file(path, s->dev, s->ino) || ldb_delta_path(path, dpath, sizeof(dpath)) < 0)
-		return false;
-	if (lstat(dpath, &st) < 0)
-		return errno == ENOENT && s->dino == 0 && s->ddev == 0;
-	return st.st_dev == s->ddev && st.st_ino == s->dino;
-}
-
-/* Is the current entry still the published snapshot? Under lock. */
-static bool still_current(const char *path)
-{
-	char gpath[PATH_MAX];
-	time_t now;
-
-	if (!current || strcmp(path, cur_path) != 0)
-		return false;
-	if (!genmap)
-		return same_snapshot(path, current->snap);
-	if (load_gen() != cur_gen) {
-		/* Bumped: a new file was renamed in, unless we already have it. */
-		STORE(&cur_gen, load_gen());
-		return same_snapshot(path, current->snap);
+	if (s->busy == SLOT_TEMP) {
+		lock();
+		slot_drop(s);
+		unlock();
+		free(s);
+		return;
 	}
-	/* Guard against a replaced counter file or a snapshot put in place
-	 * by hand, at most once a second. */
-	now = now_coarse();
-	if (now == last_check)
-		return true;
-	STORE(&last_check, now);
-	if (ldb_gen_path(path, gpath, sizeof(gpath)) < 0 || !same_file(gpath, gen_dev, gen_ino)) {
-		retire_gen();
-		return false;
+	STORE(&s->busy, 0);
+}
+
+/* Idle slots still bound to retired entries let them go now rather than
+ * whenever a lookup next lands on them. Under lock. */
+static void release_idle(void)
+{
+	for (unsigned i = 0; i < NSLOTS; i++) {
+		struct slot *s = &slots[i];
+		int free_ = 0;
+
+		if (__atomic_load_n(&s->busy, __ATOMIC_RELAXED) != 0 ||
+		    !__atomic_compare_exchange_n(&s->busy, &free_, 1, false, __ATOMIC_ACQUIRE,
+		                                 __ATOMIC_RELAXED))
+			continue;
+		if (s->e && s->e != current)
+			slot_drop(s);
+		STORE(&s->busy, 0);
 	}
-	return same_snapshot(path, current->snap);
 }
 
 static void retire_current(void)
@@ -257,52 +201,146 @@ static void retire_current(void)
 	STORE(&epoch, LOAD(&epoch) + 1);
 }
 
+static void retire_gen(void)
+{
+	const struct ldb_gen *g = genmap;
+
+	if (!g)
+		return;
+	STORE(&genmap, NULL);
+	if (n_old_gen < MAX_OLD_GEN)
+		old_gen[n_old_gen++] = g;
+	/* else leak one page: only after 16 replaced counter files */
+}
+
+/* Without a counter file every lookup takes the locked path and stat()s
+ * the snapshot, and every file is walked before use. */
+static void map_gen(const char *snapshot)
+{
+	const struct ldb_gen *g;
+
+	retire_gen();
+	if (ldb_gen_map(snapshot, &g, &gen_owner, &gen_dev, &gen_ino) == 0)
+		STORE(&genmap, g);
+}
+
+static bool same_counter_file(const char *path)
+{
+	char gpath[PATH_MAX];
+	struct stat st;
+
+	return ldb_gen_path(path, gpath, sizeof(gpath)) == 0 && lstat(gpath, &st) == 0 &&
+	       st.st_dev == gen_dev && st.st_ino == gen_ino;
+}
+
+/* Is the current entry still the published snapshot? Under lock. */
+static bool still_current(const char *path)
+{
+	time_t now;
+
+	if (!current || strcmp(path, cur_path) != 0)
+		return false;
+	if (!genmap)
+		return ldb_snapshot_unchanged(path, current->snap);
+	/* Bumped: something was published; reopening reuses the base when
+	 * it did not change. Never decided by inode numbers, which the
+	 * filesystem reuses. */
+	if (ldb_gen_load(genmap) != cur_gen)
+		return false;
+	/* A replaced counter file, or a file put in place or changed in
+	 * place by hand: checked at most once a second. */
+	now = now_coarse();
+	if (now == last_check)
+		return true;
+	STORE(&last_check, now);
+	if (!same_counter_file(path)) {
+		retire_gen();
+		return false;
+	}
+	return ldb_snapshot_unchanged(path, current->snap);
+}
+
 static int reopen(const char *path)
 {
+	struct ldb_snapshot *snap;
 	struct entry *e;
-	uint64_t g;
 	int r;
 
 	if (strlen(path) >= sizeof(cur_path))
 		return -ENAMETOOLONG;
-	if (!genmap || strcmp(path, cur_path) != 0)
+	if (strcmp(path, cur_path) != 0) {
+		retire_current();
+		retire_gen();
+		strcpy(cur_path, path);
+	}
+	if (!genmap)
 		map_gen(path);
-	strcpy(cur_path, path);
-	retire_current();
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	/* A publication may rename files while we open base and delta one
-	 * after the other; the writer bumps the counter after its renames,
-	 * so an unchanged counter across the open means a consistent pair. */
-	for (int attempt = 0;; attempt++) {
-		g = load_gen();
-		r = ldb_snapshot_open(path, &e->snap);
-		if (r == 0 && load_gen() != g) {
-			ldb_snapshot_close(e->snap);
-			r = -EAGAIN;
-		}
-		if (r != -EAGAIN || attempt == 8)
-			break;
-	}
+	r = ldb_snapshot_reopen(path, genmap, gen_owner, current ? current->snap : NULL, &snap);
 	if (r < 0) {
 		free(e);
+		/* Publications outran us: the snapshot we have is consistent,
+		 * only older. Anything else: it must not be answered from. */
+		if (r != -EAGAIN || !current)
+			retire_current();
 		return r;
 	}
+	e->snap = snap;
+	retire_current();
 	current = e;
-	STORE(&cur_gen, g);
+	STORE(&cur_gen, snap->gen);
 	STORE(&last_check, now_coarse());
+	release_idle();
 	return 0;
 }
 
-/* The locked path: revalidate, and move this thread to the current entry. */
-static int refresh(const char *path)
+/* Bind a slot to the current entry. Under lock. */
+static int bind(struct slot *s)
 {
+	const struct ldb_snapshot *snap = current->snap;
+	int r;
+
+	if (s->e == current)
+		return 0;
+	slot_drop(s);
+	r = ldb_mdb_errno(mdb_txn_begin(snap->base->env, NULL, MDB_RDONLY, &s->txn));
+	if (r == 0 && snap->delta) {
+		r = ldb_mdb_errno(mdb_txn_begin(snap->delta->env, NULL, MDB_RDONLY, &s->dtxn));
+		if (r < 0) {
+			mdb_txn_abort(s->txn);
+			s->txn = NULL;
+			return r;
+		}
+		mdb_txn_reset(s->dtxn);
+	}
+	if (r < 0)
+		return r;
+	mdb_txn_reset(s->txn);
+	s->e = current;
+	current->refs++;
+	return 0;
+}
+
+/* The locked path: revalidate, and bind the slot to the current entry. */
+static int refresh(const char *path, struct slot **sp)
+{
+	struct slot *s = *sp;
 	int r = 0;
 
-	pthread_once(&once, init_once);
-	pthread_mutex_lock(&lock);
-	if (fail_err && genmap && load_gen() == fail_gen && now_coarse() == fail_time &&
+	lock();
+	if (!s) {
+		/* More lookups at once than slots: one for this lookup. */
+		s = calloc(1, sizeof(*s));
+		if (!s) {
+			r = -ENOMEM;
+			goto out;
+		}
+		s->busy = SLOT_TEMP;
+		*sp = s;
+	}
+	if (fail_err && genmap && ldb_gen_load(genmap) == fail_gen && now_coarse() == fail_time &&
 	    strcmp(path, cur_path) == 0) {
 		r = fail_err;
 		goto out;
@@ -310,87 +348,82 @@ static int refresh(const char *path)
 	fail_err = 0;
 	if (!still_current(path)) {
 		r = reopen(path);
-		if (r < 0 && r != -EAGAIN) {
+		if (r == -EAGAIN && current)
+			r = 0;
+		else if (r < 0 && r != -EAGAIN) {
 			fail_err = r;
-			fail_gen = load_gen();
+			fail_gen = genmap ? ldb_gen_load(genmap) : 0;
 			fail_time = now_coarse();
 		}
 	}
-	if (r == 0 && tl.e != current) {
-		tls_drop(&tl);
-		r = ldb_mdb_errno(mdb_txn_begin(current->snap->env, NULL, MDB_RDONLY, &tl.txn));
-		if (r == 0 && current->snap->denv) {
-			r = ldb_mdb_errno(
-			    mdb_txn_begin(current->snap->denv, NULL, MDB_RDONLY, &tl.dtxn));
-			if (r < 0) {
-				mdb_txn_abort(tl.txn);
-				tl.txn = NULL;
-			} else {
-				mdb_txn_reset(tl.dtxn);
-			}
-		}
-		if (r == 0) {
-			mdb_txn_reset(tl.txn);
-			tl.e = current;
-			current->refs++;
-			if (have_key)
-				pthread_setspecific(key, &tl);
-		}
-	}
 	if (r == 0)
-		tl.epoch = LOAD(&epoch);
+		r = bind(s);
+	if (r == 0)
+		s->epoch = LOAD(&epoch);
 out:
-	pthread_mutex_unlock(&lock);
+	unlock();
 	return r;
 }
 
 int ldb_cache_begin(const char *path, struct ldb_read *rd)
 {
-	const struct ldb_gen *g;
+	struct slot *s = take_slot();
+	const struct ldb_gen *g = LOAD(&genmap);
 	int r;
 
-	g = LOAD(&genmap);
-	if (!(tl.e && tl.epoch == LOAD(&epoch) && g && LOAD(&g->gen) == LOAD(&cur_gen) &&
+	if (!(s && s->e && s->epoch == LOAD(&epoch) && g && ldb_gen_load(g) == LOAD(&cur_gen) &&
 	      now_coarse() == LOAD(&last_check))) {
-		r = refresh(path);
+		r = refresh(path, &s);
 		if (r < 0)
-			return r;
+			goto fail;
 	}
-	r = ldb_mdb_errno(mdb_txn_renew(tl.txn));
+	r = ldb_mdb_errno(mdb_txn_renew(s->txn));
 	if (r < 0)
-		return r;
-	if (tl.dtxn) {
-		r = ldb_mdb_errno(mdb_txn_renew(tl.dtxn));
+		goto fail;
+	if (s->dtxn) {
+		r = ldb_mdb_errno(mdb_txn_renew(s->dtxn));
 		if (r < 0) {
-			mdb_txn_reset(tl.txn);
-			return r;
+			mdb_txn_reset(s->txn);
+			goto fail;
 		}
 	}
-	rd->snap = tl.e->snap;
-	rd->view.txn = tl.txn;
-	rd->view.dbis = &tl.e->snap->dbis;
-	rd->view.dtxn = tl.dtxn;
-	rd->view.ddbis = tl.dtxn ? &tl.e->snap->ddbis : NULL;
+	rd->slot = s;
+	rd->view.txn = s->txn;
+	rd->view.dbis = &s->e->snap->base->dbis;
+	rd->view.dtxn = s->dtxn;
+	rd->view.ddbis = s->dtxn ? &s->e->snap->delta->dbis : NULL;
 	return 0;
+fail:
+	if (s)
+		put_slot(s);
+	return r;
 }
 
 void ldb_cache_end(struct ldb_read *rd)
 {
+	struct slot *s = rd->slot;
+
 	if (rd->view.dtxn)
 		mdb_txn_reset(rd->view.dtxn);
 	mdb_txn_reset(rd->view.txn);
+	put_slot(s);
 }
 
 /* Runs when glibc unloads the module (dlclose, __libc_freeres): no
  * lookup can be in progress then. */
 __attribute__((destructor)) static void cache_free(void)
 {
-	free_all();
-	if (have_key)
-		pthread_key_delete(key);
-	have_key = false;
+	for (unsigned i = 0; i < NSLOTS; i++)
+		slot_drop(&slots[i]);
+	retire_current();
+	while (retired) {
+		struct entry *e = retired;
+
+		retired = e->next;
+		entry_free(e);
+	}
 	retire_gen();
 	for (unsigned i = 0; i < n_old_gen; i++)
-		munmap((void *)old_gen[i], LDB_GEN_SIZE);
+		ldb_gen_unmap(old_gen[i]);
 	n_old_gen = 0;
 }

@@ -4,19 +4,21 @@
 
 #include <lmdb.h>
 
-#include "snapshot.h"
+#include "db.h"
 
 struct ldb_read {
-	struct ldb_snapshot *snap;
 	struct ldb_view view;
+	void *slot; /* private to cache.c */
 };
 
 /* A read transaction on the snapshot at path, current as of this call: a
  * newly published snapshot is noticed through the generation counter, a
- * file replaced by other means within a second. Each thread keeps its own
- * reference and reset transaction, so the common case takes no lock, makes
- * no system call and allocates nothing; an environment is closed only when
- * no thread holds it. Safe across fork(). Errors as ldb_snapshot_open(). */
+ * file replaced or changed by other means within a second. The common case
+ * takes no lock, makes no system call and allocates nothing; an environment
+ * is closed only when no lookup holds it. Uses no thread-local storage and
+ * no fork handlers, so it works in static programs and in children forked
+ * while other threads were looking names up. Errors as
+ * ldb_snapshot_open(). */
 int ldb_cache_begin(const char *path, struct ldb_read *rd);
 void ldb_cache_end(struct ldb_read *rd);
 

@@ -7,8 +7,6 @@
 #include "db.h"
 #include "name.h"
 
-#define META_FORMAT "format"
-
 static int open_one(MDB_txn *txn, const char *name, unsigned flags, bool create, MDB_dbi *dbi)
 {
 	return ldb_mdb_errno(mdb_dbi_open(txn, name, flags | (create ? MDB_CREATE : 0), dbi));
@@ -39,11 +37,11 @@ int ldb_db_open(MDB_txn *txn, bool create, struct ldb_dbis *dbis)
 	if (r < 0)
 		return r;
 
-	r = ldb_db_meta_get(txn, dbis, META_FORMAT, &v);
+	r = ldb_db_meta_get(txn, dbis, LDB_META_FORMAT, &v);
 	if (r == -ENOENT && create) {
 		uint8_t ver[4] = {LDB_FORMAT_VERSION, 0, 0, 0};
 
-		return ldb_db_meta_put(txn, dbis, META_FORMAT, (struct ldb_str){(char *)ver, 4});
+		return ldb_db_meta_put(txn, dbis, LDB_META_FORMAT, (struct ldb_str){(char *)ver, 4});
 	}
 	if (r == -ENOENT)
 		return -EBADMSG;

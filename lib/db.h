@@ -21,6 +21,9 @@ struct ldb_dbis {
 
 #define LDB_MAXDBS 12
 
+/* Meta key holding the format version (u32); every lease-db database has it. */
+#define LDB_META_FORMAT "format"
+
 /* Meta key naming the full snapshot a delta belongs to (u64). */
 #define LDB_META_BASE_ID "base-id"
 

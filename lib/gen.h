@@ -1,19 +1,66 @@
-/* The generation counter published beside a snapshot. The writer bumps it
- * in place after each rename; readers map it read-only, so noticing a new
- * snapshot costs one memory load instead of a stat(). */
+/* The counter file published beside a snapshot ("<snapshot>.gen"): the one
+ * home of its format. The writer bumps it in place after each publication;
+ * readers map it read-only, so noticing a new snapshot costs one memory load
+ * instead of a stat(). It also records the identity of the files the writer
+ * verified before publishing them, so a reader can trust those without
+ * walking them again. */
 #ifndef LDB_GEN_H
 #define LDB_GEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #define LDB_GEN_MAGIC UINT64_C(0x314e45474244454c) /* "LEDBGEN1" */
 #define LDB_GEN_SIZE  4096                         /* never truncated or resized */
 
+/* A file's full identity. Any write to a file changes its ctime, and an
+ * inode number can be reused once the file is gone, so identity is never
+ * the inode number alone. All zero: no file. */
+struct ldb_fileid {
+	uint64_t dev, ino, size;
+	int64_t ctime_sec, ctime_nsec;
+};
+
 struct ldb_gen {
 	uint64_t magic;
-	uint64_t gen;  /* bumped after every rename of the snapshot */
+	uint64_t gen;  /* bumped after every publication (after its renames) */
 	uint64_t txn;  /* master transaction the snapshot contains at least */
 	uint64_t base; /* base-id of the published full snapshot */
+	/* Below: written under seq, odd while the writer is changing it. */
+	uint64_t seq;
+	struct ldb_fileid vbase;  /* the base the writer verified and published */
+	struct ldb_fileid vdelta; /* the delta likewise; zero when there is none */
 };
+
+/* What a reader learns from the counter file at one moment. */
+struct ldb_gen_view {
+	uint64_t gen;
+	struct ldb_fileid vbase, vdelta;
+	bool valid; /* false: no consistent reading (the writer kept changing it) */
+};
+
+void ldb_fileid_from_stat(const struct stat *st, struct ldb_fileid *id);
+bool ldb_fileid_equal(const struct ldb_fileid *a, const struct ldb_fileid *b);
+
+/* Map the counter file of a snapshot read-only: a trusted regular file (see
+ * ldb_trusted_file()) of LDB_GEN_SIZE bytes with the magic. Its owner is
+ * returned in *owner: only files owned by the same user are vouched for by
+ * it. The descriptor is closed before returning. -ENOENT, -EPERM, -EBADMSG. */
+int ldb_gen_map(const char *snapshot, const struct ldb_gen **out, uid_t *owner, dev_t *dev,
+                ino_t *ino);
+void ldb_gen_unmap(const struct ldb_gen *g);
+
+/* The generation alone: one memory load. */
+uint64_t ldb_gen_load(const struct ldb_gen *g);
+
+/* A consistent reading of the counter and the identities it vouches for. */
+void ldb_gen_read(const struct ldb_gen *g, struct ldb_gen_view *v);
+
+/* Writer side (one writer, under the publish lock): record what was
+ * verified and renamed into place, then bump the generation. delta NULL:
+ * a new base, and no delta applies any more. */
+void ldb_gen_publish(struct ldb_gen *g, uint64_t txn, const struct ldb_fileid *base,
+                     const struct ldb_fileid *delta);
 
 #endif

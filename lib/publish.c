@@ -17,6 +17,7 @@
 #include "gen.h"
 #include "paths.h"
 #include "publish.h"
+#include "verify.h"
 
 #define TMP_PREFIX "."
 
@@ -144,28 +145,59 @@ map:
 	return 0;
 }
 
-/* Finish a file written to tmp (r: how writing it went): make it 0644 and
- * durable, then rename it over name. On any failure the temporary file is
- * removed and the published one left alone. Consumes fd. */
-static int put_in_place(int dfd, int fd, const char *tmp, const char *name, int r)
+/* The writer walks what it wrote before anyone can open it, so readers
+ * that find exactly this file (identity in the counter file) skip the walk:
+ * verification is paid once per file here, not by every process. */
+static int verify_fd(int fd)
 {
+	struct stat st;
+	void *map;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size <= 0)
+		return -EBADMSG;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	r = ldb_verify(map, (size_t)st.st_size);
+	munmap(map, (size_t)st.st_size);
+	return r;
+}
+
+/* Finish a file written to tmp (r: how writing it went): make it 0644 and
+ * durable, verify it, rename it over name and tell its identity as it is
+ * now in place (the rename changes its ctime). On any failure the
+ * temporary file is removed and the published one left alone. Consumes
+ * fd. */
+static int put_in_place(int dfd, int fd, const char *tmp, const char *name, int r,
+                        struct ldb_fileid *id)
+{
+	struct stat st;
+
 	if (r == 0 && (fchmod(fd, 0644) < 0 || fdatasync(fd) < 0))
 		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
+	if (r == 0)
+		r = verify_fd(fd);
 	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = -errno;
+	if (r == 0 && fstat(fd, &st) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
 		unlinkat(dfd, tmp, 0);
 		return r;
 	}
+	ldb_fileid_from_stat(&st, id);
 	/* Persist the rename where the directory is not on tmpfs. */
 	(void)fsync(dfd);
 	return 0;
 }
 
 static int copy_snapshot(struct ldb_master *m, int dfd, const char *dir, const char *base,
-                         uint64_t *txn)
+                         uint64_t *txn, struct ldb_fileid *id)
 {
 	char tmp[NAME_MAX + 1];
 	int fd;
@@ -176,7 +208,7 @@ static int copy_snapshot(struct ldb_master *m, int dfd, const char *dir, const c
 	/* The copy below reads a transaction at least this new. */
 	*txn = ldb_master_txn(m);
 	return put_in_place(dfd, fd, tmp, base,
-	                    ldb_mdb_errno(mdb_env_copyfd2(m->env, fd, MDB_CP_COMPACT)));
+	                    ldb_mdb_errno(mdb_env_copyfd2(m->env, fd, MDB_CP_COMPACT)), id);
 }
 
 /* Below this many leases every publication is a full copy; above it, a
@@ -314,7 +346,7 @@ out_mt:
 }
 
 static int write_delta(struct ldb_master *m, int dfd, const char *dir, const char *base,
-                       const struct plan *p, uint64_t *txnid)
+                       const struct plan *p, uint64_t *txnid, struct ldb_fileid *id)
 {
 	char tmp[NAME_MAX + 1], path[PATH_MAX], dname[NAME_MAX + 1];
 	MDB_env *denv;
@@ -329,7 +361,7 @@ static int write_delta(struct ldb_master *m, int dfd, const char *dir, const cha
 	snprintf(path, sizeof(path), "%s/%s", dir, tmp);
 	r = ldb_mdb_errno(mdb_env_create(&denv));
 	if (r < 0)
-		return put_in_place(dfd, fd, tmp, dname, r);
+		return put_in_place(dfd, fd, tmp, dname, r, id);
 	r = ldb_mdb_errno(mdb_env_set_maxdbs(denv, LDB_MAXDBS));
 	if (r == 0)
 		r = ldb_mdb_errno(
@@ -341,18 +373,18 @@ static int write_delta(struct ldb_master *m, int dfd, const char *dir, const cha
 	if (r == 0)
 		r = fill_delta(m, denv, p->base_id, txnid);
 	mdb_env_close(denv);
-	return put_in_place(dfd, fd, tmp, dname, r);
+	return put_in_place(dfd, fd, tmp, dname, r, id);
 }
 
 static int publish_full(struct ldb_master *m, int dfd, const char *dir, const char *base,
-                        struct ldb_gen *gen, uint64_t *txn)
+                        struct ldb_gen *gen, uint64_t *txn, struct ldb_fileid *fid)
 {
 	uint64_t id;
 	int r;
 
 	r = new_base(m, &id);
 	if (r == 0)
-		r = copy_snapshot(m, dfd, dir, base, txn);
+		r = copy_snapshot(m, dfd, dir, base, txn, fid);
 	if (r < 0)
 		return r;
 	__atomic_store_n(&gen->base, id, __ATOMIC_RELEASE);
@@ -363,6 +395,7 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 {
 	char dirbuf[PATH_MAX], basebuf[PATH_MAX], genname[NAME_MAX + 1], dname[NAME_MAX + 1];
 	struct ldb_gen *gen = NULL;
+	struct ldb_fileid fid;
 	const char *dir, *base;
 	struct plan plan;
 	struct stat st;
@@ -411,12 +444,11 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 	        plan.pending <= tunable("LEASE_DB_DELTA_MAX", DELTA_MAX) &&
 	        plan.pending <= plan.leases / (tunable("LEASE_DB_DELTA_DIV", 8) ?: 1) &&
 	        fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-	r = delta ? write_delta(m, dfd, dir, base, &plan, &txn)
-	          : publish_full(m, dfd, dir, base, gen, &txn);
+	r = delta ? write_delta(m, dfd, dir, base, &plan, &txn, &fid)
+	          : publish_full(m, dfd, dir, base, gen, &txn, &fid);
 	if (r < 0)
 		goto out_gen;
-	__atomic_store_n(&gen->txn, txn, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&gen->gen, 1, __ATOMIC_RELEASE);
+	ldb_gen_publish(gen, txn, delta ? NULL : &fid, delta ? &fid : NULL);
 	/* The previous base's delta no longer applies (readers ignore it: its
 	 * base-id differs). Removed only after the bump, so a reader that
 	 * opened the old base cannot find its delta gone without noticing. */

@@ -15,7 +15,7 @@ rm -f /tmp/ldb-fuzz-probe.$$*
 setup_state
 SECS=${FUZZ_SECONDS:-$([ -n "${LEASE_DB_LONG:-}" ] && echo 300 || echo 5)}
 
-READER="cache db name pack paths query record snapshot util verify"
+READER="cache db gen name pack paths query record snapshot util verify"
 WRITER="event json libvirt master publish validate"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$B -I$S
 	$(pkg-config --cflags lmdb json-c) -DLDB_MASTER_DIR=\"$T/master\"
