@@ -81,6 +81,42 @@ static void guest_tables(const struct ldb_view *v, MDB_txn **txn, const struct l
 	*dbis = v->dtxn ? v->ddbis : v->dbis;
 }
 
+static int found(const MDB_val *val, void *p)
+{
+	(void)val;
+	(void)p;
+	return 1;
+}
+
+/* Is name a libvirt domain name? 1 yes, 0 no, or a negative errno. */
+static int is_guest(const struct ldb_view *v, struct ldb_str name)
+{
+	const struct ldb_dbis *gd;
+	MDB_txn *gt;
+
+	guest_tables(v, &gt, &gd);
+	return ldb_db_foreach_dup(gt, gd->guest, name, found, NULL);
+}
+
+static int same_mac(const MDB_val *val, void *p)
+{
+	const struct ldb_str *mac = p;
+
+	return ldb_name_equal((struct ldb_str){val->mv_data, val->mv_size}, *mac) ? 1 : 0;
+}
+
+/* Does libvirt give domain this MAC? 1 yes, 0 no, or a negative errno. */
+static int owns(const struct ldb_view *v, struct ldb_str domain, struct ldb_str mac)
+{
+	const struct ldb_dbis *gd;
+	MDB_txn *gt;
+
+	if (mac.len == 0)
+		return 0;
+	guest_tables(v, &gt, &gd);
+	return ldb_db_foreach_dup(gt, gd->guest, domain, same_mac, &mac);
+}
+
 void ldb_name_query_init(const char *name, const char *self, struct ldb_name_query *q)
 {
 	struct ldb_str all, host, domain;
@@ -104,18 +140,54 @@ void ldb_name_query_init(const char *name, const char *self, struct ldb_name_que
 	q->host_len = host.len;
 }
 
+/* Domain names may contain dots themselves: the whole name counts, and
+ * the host part of host.domain. Looked up only once a lease has the
+ * queried hostname, so a miss (every DNS name) costs nothing here. */
+static int find_guests(const struct ldb_view *v, struct ldb_name_query *q)
+{
+	int r;
+
+	r = is_guest(v, (struct ldb_str){q->name, q->len});
+	if (r < 0)
+		return r;
+	q->name_guest = r;
+	if (q->host_len != q->len) {
+		r = is_guest(v, (struct ldb_str){q->name, q->host_len});
+		if (r < 0)
+			return r;
+		q->host_guest = r;
+	}
+	q->guests_known = true;
+	return 0;
+}
+
 int ldb_name_query_match(const struct ldb_view *v, struct ldb_name_query *q,
                          const struct ldb_lease *l)
 {
 	struct ldb_str all = {q->name, q->len}, host = {q->name, q->host_len};
+	int r;
 
-	(void)v;
 	if (q->len == 0 || !ldb_name_equal(host, l->hostname))
 		return 0;
 	if (q->host_len != q->len &&
 	    !ldb_name_equal((struct ldb_str){all.p + host.len + 1, all.len - host.len - 1},
 	                    l->domain))
 		return 0;
+	if (!q->guests_known) {
+		r = find_guests(v, q);
+		if (r < 0)
+			return r;
+	}
+	if (q->name_guest) {
+		r = owns(v, all, l->mac);
+		if (r <= 0)
+			return r;
+	}
+	if (q->host_guest) {
+		r = owns(v, host, l->mac);
+		if (r <= 0)
+			return r;
+	}
 	return 1;
 }
 

@@ -38,6 +38,8 @@ struct ldb_name_query {
 	char name[LDB_NAME_MAX + 1]; /* folded, without the trailing dot */
 	size_t len;                  /* 0: no lease answers (reserved, or not a name) */
 	size_t host_len;             /* the hostname part: all of name, or up to its dot */
+	bool guests_known;           /* the two below were looked up */
+	bool name_guest, host_guest; /* name / host part is a libvirt domain name */
 };
 
 /* Prepare name: the hostname a client sent, ASCII case-insensitive,
@@ -46,12 +48,17 @@ struct ldb_name_query {
  * self as from ldb_self_name()). */
 void ldb_name_query_init(const char *name, const char *self, struct ldb_name_query *q);
 
-/* Does lease l answer q, expiry aside? 1 yes, 0 no, or a negative errno. */
+/* Does lease l answer q, expiry aside? 1 yes, 0 no, or a negative errno.
+ * Guests choose their hostnames, the administrator libvirt domain names:
+ * when the name or its host part is a libvirt domain name, only leases of
+ * that domain's MACs answer, so no guest can shadow another machine's
+ * domain name. That is looked up in v's guest tables on the first lease
+ * with the right hostname, and kept in q. */
 int ldb_name_query_match(const struct ldb_view *v, struct ldb_name_query *q,
                          const struct ldb_lease *l);
 
 /* Every unexpired address of the wanted families for a query name, as
- * ldb_name_query_init() describes. Sorted. */
+ * ldb_name_query_init() and ldb_name_query_match() describe. Sorted. */
 int ldb_query_name(const struct ldb_view *v, const char *name, const char *self, int want,
                    int64_t now, struct ldb_addrs *out);
 
