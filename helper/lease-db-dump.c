@@ -24,6 +24,7 @@
 #include "lib/master.h"
 #include "lib/name.h"
 #include "lib/paths.h"
+#include "lib/query.h"
 #include "lib/snapshot.h"
 
 #define PROG "lease-db-dump"
@@ -46,8 +47,10 @@ struct row {
 struct ctx {
 	const struct opts *o;
 	int64_t now;
-	json_object *array; /* --json */
-	struct row *rows;   /* table */
+	const struct ldb_view *v;
+	struct ldb_name_query q; /* --name, as the NSS module matches it */
+	json_object *array;      /* --json */
+	struct row *rows;        /* table */
 	size_t n, cap;
 };
 
@@ -68,22 +71,6 @@ static void usage(FILE *f)
 	       "\n"
 	       "Exit status: 0 success, 1 usage, 2 no database, 3 database unreadable or invalid,\n"
 	       "4 --check found a problem.\n");
-}
-
-/* Does the lease answer name the way the NSS module would? */
-static bool matches_name(const struct ldb_lease *l, const char *name)
-{
-	char folded[LDB_NAME_MAX + 1];
-	struct ldb_str q, host, domain;
-	int n = ldb_name_fold(name, folded);
-
-	if (n < 0)
-		return false;
-	q = (struct ldb_str){folded, (size_t)n};
-	if (ldb_name_equal(q, l->hostname))
-		return true;
-	return ldb_name_split(q, &host, &domain) && ldb_name_equal(host, l->hostname) &&
-	       ldb_name_equal(domain, l->domain);
 }
 
 static void format_expiry(int64_t expiry, int64_t now, char *buf, size_t len)
@@ -179,8 +166,12 @@ static int visit(const struct ldb_lease *l, void *p)
 	if (c->o->iface && (l->iface.len != strlen(c->o->iface) ||
 	                    memcmp(l->iface.p, c->o->iface, l->iface.len) != 0))
 		return 0;
-	if (c->o->name && !matches_name(l, c->o->name))
-		return 0;
+	if (c->o->name) {
+		int r = ldb_name_query_match(c->v, &c->q, l);
+
+		if (r <= 0)
+			return r;
+	}
 	if (!inet_ntop(l->family, l->addr, addr, sizeof(addr)))
 		return -errno;
 	return c->array ? add_json(c, l, addr) : add_row(c, l, addr);
@@ -233,7 +224,15 @@ static int walk(struct ldb_master *m, struct ldb_snapshot *snap, struct ctx *c)
 	}
 	if (r < 0)
 		return r;
+	c->v = &v;
+	if (c->o->name) {
+		char self[LDB_HOSTNAME_MAX + 1];
+
+		ldb_self_name(self);
+		ldb_name_query_init(c->o->name, self, &c->q);
+	}
 	r = ldb_view_foreach(&v, visit, c);
+	c->v = NULL;
 	ldb_snapshot_end(&v);
 	return r;
 }

@@ -310,7 +310,7 @@ int main(int argc, char *argv[])
 		return 0;
 	if (ev.reserved)
 		fprintf(stderr,
-		        PROG ": hostname '%s' is reserved (localhost or this host's name); "
+		        PROG ": hostname '%s' is reserved (see lease-db-helper(8)); "
 		             "lease recorded without it\n",
 		        ev.reserved);
 

@@ -208,8 +208,8 @@ int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb
 	                      : parse_v6(args[1], env, ev, err, errlen);
 	if (r == 0)
 		r = parse_hostname(nargs == 4 ? args[3] : NULL, env, ev, err, errlen);
-	/* A guest calling itself localhost or this host is not believed; its
-	 * lease is still recorded, without the name. */
+	/* A guest calling itself localhost, wpad, this host... is not
+	 * believed; its lease is still recorded, without the name. */
 	if (r == 0 && ev->lease.hostname.len) {
 		ldb_self_name(self);
 		if (ldb_name_reserved(ev->lease.hostname, self)) {

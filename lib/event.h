@@ -24,7 +24,7 @@ struct ldb_event {
 	const char *addr_text;       /* argv's address, as given */
 	const char *iaid_text;       /* DNSMASQ_IAID, as given */
 	const char *status_hostname; /* argv's, else DNSMASQ_SUPPLIED_ or _OLD_HOSTNAME */
-	const char *reserved;        /* a hostname refused as localhost or this host's name */
+	const char *reserved;        /* a hostname refused by ldb_name_reserved() */
 	char mac[LDB_MAC_MAX + 1];
 	char client_id[LDB_HEXID_MAX + 1];
 	char duid[LDB_HEXID_MAX + 1];

@@ -86,13 +86,23 @@ void ldb_self_name(char out[LDB_HOSTNAME_MAX + 1])
 	out[i] = '\0';
 }
 
+/* The one list of labels no lease may answer for. localhost and the
+ * variants distributions put in /etc/hosts would send local traffic to a
+ * guest; browsers fetch proxy settings from wpad (dnsmasq's manual advises
+ * ignoring it) and Windows looks up isatap for an IPv6 tunnel router. */
+static const char *const reserved[] = {
+    "localhost", "localhost4", "localhost6", "ip6-localhost", "ip6-loopback", "wpad", "isatap",
+};
+
 bool ldb_name_reserved(struct ldb_str name, const char *self)
 {
 	const char *dot = memchr(name.p, '.', name.len);
 	struct ldb_str label = {name.p, dot ? (size_t)(dot - name.p) : name.len};
 
-	return ldb_name_equal(label, ldb_str_from("localhost")) ||
-	       (*self && ldb_name_equal(label, ldb_str_from(self)));
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (ldb_name_equal(label, ldb_str_from(reserved[i])))
+			return true;
+	return *self && ldb_name_equal(label, ldb_str_from(self));
 }
 
 bool ldb_name_split(struct ldb_str name, struct ldb_str *host, struct ldb_str *domain)

@@ -28,8 +28,12 @@ bool ldb_name_equal(struct ldb_str a, struct ldb_str b);
 /* This host's own name, its first label folded to lower case, or "". */
 void ldb_self_name(char out[LDB_HOSTNAME_MAX + 1]);
 
-/* Names no lease may take: "localhost" and the host's own name (self, as
- * from ldb_self_name()). Only the part before the first dot counts. */
+/* Names no lease may take, whatever it or libvirt says: localhost and its
+ * variants (localhost.localdomain, localhost4, localhost6, ip6-localhost,
+ * ip6-loopback), wpad, isatap, and this host's own name (self, as from
+ * ldb_self_name()), short or fully qualified. Only the part before the
+ * first dot counts, ASCII case-insensitively. Every check of a name
+ * against this list, in the helper and the modules, goes through here. */
 bool ldb_name_reserved(struct ldb_str name, const char *self);
 
 /* Split a folded query at its first dot: "host.lan.test" gives host

@@ -74,12 +74,130 @@ void ldb_addrs_sort(struct ldb_addrs *a)
 		qsort(a->v, a->n, sizeof(a->v[0]), cmp_addr);
 }
 
+/* The guest tables are complete in a delta, so they come from one place. */
+static void guest_tables(const struct ldb_view *v, MDB_txn **txn, const struct ldb_dbis **dbis)
+{
+	*txn = v->dtxn ? v->dtxn : v->txn;
+	*dbis = v->dtxn ? v->ddbis : v->dbis;
+}
+
+static int found(const MDB_val *val, void *p)
+{
+	(void)val;
+	(void)p;
+	return 1;
+}
+
+/* Is name a libvirt domain name? 1 yes, 0 no, or a negative errno. */
+static int is_guest(const struct ldb_view *v, struct ldb_str name)
+{
+	const struct ldb_dbis *gd;
+	MDB_txn *gt;
+
+	guest_tables(v, &gt, &gd);
+	return ldb_db_foreach_dup(gt, gd->guest, name, found, NULL);
+}
+
+static int same_mac(const MDB_val *val, void *p)
+{
+	const struct ldb_str *mac = p;
+
+	return ldb_name_equal((struct ldb_str){val->mv_data, val->mv_size}, *mac) ? 1 : 0;
+}
+
+/* Does libvirt give domain this MAC? 1 yes, 0 no, or a negative errno. */
+static int owns(const struct ldb_view *v, struct ldb_str domain, struct ldb_str mac)
+{
+	const struct ldb_dbis *gd;
+	MDB_txn *gt;
+
+	if (mac.len == 0)
+		return 0;
+	guest_tables(v, &gt, &gd);
+	return ldb_db_foreach_dup(gt, gd->guest, domain, same_mac, &mac);
+}
+
+void ldb_name_query_init(const char *name, const char *self, struct ldb_name_query *q)
+{
+	struct ldb_str all, host, domain;
+	int n;
+
+	memset(q, 0, sizeof(*q));
+	n = ldb_name_fold(name, q->name);
+	if (n < 0)
+		return; /* not a name any lease can have */
+	all = (struct ldb_str){q->name, (size_t)n};
+	if (ldb_name_reserved(all, self))
+		return;
+	if (!memchr(all.p, '.', all.len)) {
+		if (all.len > LDB_HOSTNAME_MAX)
+			return;
+		host = all;
+	} else if (!ldb_name_split(all, &host, &domain)) {
+		return;
+	}
+	q->len = all.len;
+	q->host_len = host.len;
+}
+
+/* Domain names may contain dots themselves: the whole name counts, and
+ * the host part of host.domain. Looked up only once a lease has the
+ * queried hostname, so a miss (every DNS name) costs nothing here. */
+static int find_guests(const struct ldb_view *v, struct ldb_name_query *q)
+{
+	int r;
+
+	r = is_guest(v, (struct ldb_str){q->name, q->len});
+	if (r < 0)
+		return r;
+	q->name_guest = r;
+	if (q->host_len != q->len) {
+		r = is_guest(v, (struct ldb_str){q->name, q->host_len});
+		if (r < 0)
+			return r;
+		q->host_guest = r;
+	}
+	q->guests_known = true;
+	return 0;
+}
+
+int ldb_name_query_match(const struct ldb_view *v, struct ldb_name_query *q,
+                         const struct ldb_lease *l)
+{
+	struct ldb_str all = {q->name, q->len}, host = {q->name, q->host_len};
+	int r;
+
+	if (q->len == 0 || !ldb_name_equal(host, l->hostname))
+		return 0;
+	if (q->host_len != q->len &&
+	    !ldb_name_equal((struct ldb_str){all.p + host.len + 1, all.len - host.len - 1},
+	                    l->domain))
+		return 0;
+	if (!q->guests_known) {
+		r = find_guests(v, q);
+		if (r < 0)
+			return r;
+	}
+	if (q->name_guest) {
+		r = owns(v, all, l->mac);
+		if (r <= 0)
+			return r;
+	}
+	if (q->host_guest) {
+		r = owns(v, host, l->mac);
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
 struct name_ctx {
 	const struct ldb_view *v;
 	MDB_txn *txn; /* where the index entry was found */
 	const struct ldb_dbis *dbis;
-	bool base;             /* entries from the base: skip what the delta overrides */
-	struct ldb_str domain; /* empty: any */
+	bool base;                 /* entries from the base: skip what the delta overrides */
+	struct ldb_name_query *nq; /* hostname module: what a lease must answer */
+	struct ldb_str domain;     /* guest module: the lease's domain; empty: any */
 	int want;
 	int64_t now;
 	struct ldb_addrs *out;
@@ -107,6 +225,11 @@ static int add_key(const MDB_val *key, void *p)
 		return -EBADMSG; /* an index entry without its lease */
 	if (r < 0)
 		return r;
+	if (c->nq) {
+		r = ldb_name_query_match(c->v, c->nq, &l);
+		if (r <= 0)
+			return r;
+	}
 	if (c->domain.len && !ldb_name_equal(c->domain, l.domain))
 		return 0;
 	return ldb_addrs_add(c->out, &l, c->now);
@@ -134,25 +257,18 @@ static int each_index(struct name_ctx *c, size_t table, struct ldb_str key,
 	                          fn, c);
 }
 
-int ldb_query_name(const struct ldb_view *v, const char *name, int want, int64_t now,
-                   struct ldb_addrs *out)
+int ldb_query_name(const struct ldb_view *v, const char *name, const char *self, int want,
+                   int64_t now, struct ldb_addrs *out)
 {
-	char folded[LDB_NAME_MAX + 1];
-	struct name_ctx c = {.v = v, .want = want, .now = now, .out = out};
-	struct ldb_str q, host;
-	int n, r;
+	struct ldb_name_query q;
+	struct name_ctx c = {.v = v, .nq = &q, .want = want, .now = now, .out = out};
+	int r;
 
-	n = ldb_name_fold(name, folded);
-	if (n < 0)
-		return 0; /* not a name any lease can have */
-	q = (struct ldb_str){folded, (size_t)n};
-
-	if (q.len <= LDB_HOSTNAME_MAX && !memchr(q.p, '.', q.len))
-		r = each_index(&c, offsetof(struct ldb_dbis, name), q, add_key);
-	else if (ldb_name_split(q, &host, &c.domain))
-		r = each_index(&c, offsetof(struct ldb_dbis, name), host, add_key);
-	else
-		r = 0;
+	ldb_name_query_init(name, self, &q);
+	if (q.len == 0)
+		return 0;
+	r = each_index(&c, offsetof(struct ldb_dbis, name), (struct ldb_str){q.name, q.host_len},
+	               add_key);
 	if (r < 0)
 		return r;
 	ldb_addrs_sort(out);
@@ -168,15 +284,8 @@ static int add_mac(const MDB_val *mac, void *p)
 	                  (struct ldb_str){mac->mv_data, mac->mv_size}, add_key);
 }
 
-/* The guest tables are complete in a delta, so they come from one place. */
-static void guest_tables(const struct ldb_view *v, MDB_txn **txn, const struct ldb_dbis **dbis)
-{
-	*txn = v->dtxn ? v->dtxn : v->txn;
-	*dbis = v->dtxn ? v->ddbis : v->dbis;
-}
-
-int ldb_query_guest(const struct ldb_view *v, const char *name, int want, int64_t now,
-                    struct ldb_addrs *out)
+int ldb_query_guest(const struct ldb_view *v, const char *name, const char *self, int want,
+                    int64_t now, struct ldb_addrs *out)
 {
 	char folded[LDB_NAME_MAX + 1];
 	struct name_ctx c = {.v = v, .want = want, .now = now, .out = out};
@@ -189,6 +298,8 @@ int ldb_query_guest(const struct ldb_view *v, const char *name, int want, int64_
 	if (n < 0)
 		return 0;
 	q = (struct ldb_str){folded, (size_t)n};
+	if (ldb_name_reserved(q, self))
+		return 0;
 	guest_tables(v, &gt, &gd);
 	/* Domain names may contain dots themselves: the whole name first. */
 	r = ldb_db_foreach_dup(gt, gd->guest, q, add_mac, &c);

@@ -122,13 +122,8 @@ static int resolve(const char *name, int want, struct ldb_addrs *out)
 	r = read_begin(&s);
 	if (r < 0)
 		return r;
-	/* Never localhost or this host, whatever a lease claims. */
-	if (ldb_name_reserved(ldb_str_from(name), self)) {
-		ldb_cache_end(&s);
-		dbg("\"%s\": reserved name", name);
-		return 0;
-	}
-	r = query_name(&s.view, name, want, (int64_t)time(NULL), out);
+	/* The query refuses reserved names (localhost, wpad, this host...). */
+	r = query_name(&s.view, name, self, want, (int64_t)time(NULL), out);
 	ldb_cache_end(&s);
 	if (r < 0) {
 		dbg("%s: lookup of \"%s\": %s", snapshot_path, name, strerror(-r));

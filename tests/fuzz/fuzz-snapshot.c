@@ -47,10 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 				struct ldb_addrs a = {0};
 
-				ldb_query_name(&v, names[i], LDB_WANT_INET | LDB_WANT_INET6, 1, &a);
+				ldb_query_name(&v, names[i], "", LDB_WANT_INET | LDB_WANT_INET6, 1,
+				               &a);
 				ldb_addrs_free(&a);
 				a = (struct ldb_addrs){0};
-				ldb_query_guest(&v, names[i], LDB_WANT_INET, 1, &a);
+				ldb_query_guest(&v, names[i], "", LDB_WANT_INET, 1, &a);
 				ldb_addrs_free(&a);
 			}
 			ldb_query_addr(&v, AF_INET, addr, 1, &l);

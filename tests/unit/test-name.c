@@ -6,6 +6,18 @@
 #include "lib/name.h"
 #include "tap.h"
 
+static const char *const reserved[] = {
+    "localhost",    "LocalHost",  "localhost.", "localhost.localdomain",
+    "localhost4",   "localhost6", "LOCALHOST6", "ip6-localhost",
+    "ip6-loopback", "wpad",       "WPAD",       "wpad.lan.test",
+    "isatap",       "isatap.lan", "myhost",     "MyHost.example.org",
+};
+
+static const char *const allowed[] = {
+    "guest", "localhost2", "mylocalhost", "localhost-x",  "wpad2",
+    "xwpad", "isatap-1",   "myhost2",     "guest.myhost",
+};
+
 static int label(const char *s)
 {
 	return ldb_name_valid_label(ldb_str_from(s));
@@ -50,5 +62,16 @@ int main(void)
 	       memcmp(d.p, "lan.test", 8) == 0,
 	   "split at the first dot");
 	ok(!ldb_name_split(ldb_str_from("host"), &h, &d), "no dot, no split");
+
+	/* Reserved names, with "myhost" as this host: the first label counts. */
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		ok(ldb_name_reserved(ldb_str_from(reserved[i]), "myhost"), "'%s' is reserved",
+		   reserved[i]);
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		ok(!ldb_name_reserved(ldb_str_from(allowed[i]), "myhost"), "'%s' is not reserved",
+		   allowed[i]);
+	ok(!ldb_name_reserved(ldb_str_from("guest"), "") &&
+	       ldb_name_reserved(ldb_str_from("wpad"), ""),
+	   "no host name known: only the list counts");
 	return tap_done();
 }
