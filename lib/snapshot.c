@@ -141,10 +141,13 @@ static int verify(struct ldb_file *f)
 	return r;
 }
 
-/* Tables and format, and where liblmdb mapped the file. */
+/* Tables and format, and where liblmdb mapped the file: from a key,
+ * which always sits in a leaf page whose number the walk checked (a value
+ * may sit in an overflow page, whose header the walk does not check). */
 static int open_tables(struct ldb_file *f)
 {
 	MDB_val k = {strlen(LDB_META_FORMAT), (void *)LDB_META_FORMAT}, v;
+	MDB_cursor *c;
 	MDB_txn *txn;
 	int r;
 
@@ -153,9 +156,13 @@ static int open_tables(struct ldb_file *f)
 		return r;
 	r = ldb_db_open(txn, false, &f->dbis);
 	if (r == 0)
-		r = ldb_mdb_errno(mdb_get(txn, f->dbis.meta, &k, &v));
-	if (r == 0)
-		r = find_map(f, v.mv_data, os_page());
+		r = ldb_mdb_errno(mdb_cursor_open(txn, f->dbis.meta, &c));
+	if (r == 0) {
+		r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_SET_KEY));
+		if (r == 0)
+			r = find_map(f, k.mv_data, os_page());
+		mdb_cursor_close(c);
+	}
 	if (r < 0) {
 		mdb_txn_abort(txn);
 		return r == -ENOENT ? -EBADMSG : r;
