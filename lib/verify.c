@@ -113,7 +113,7 @@ static int table_kind(const uint8_t *name, size_t len, uint16_t flags, enum kind
 static int page(struct walk *w, uint64_t pgno, unsigned depth, enum kind kind);
 static int tree(struct walk *w, struct db d, enum kind kind);
 static int nodes(struct walk *w, const uint8_t *p, size_t len, unsigned flags, unsigned depth,
-                 bool sub, enum kind kind);
+                 enum kind kind);
 
 static int overflow(struct walk *w, const uint8_t *node, uint16_t ksize, uint64_t dsize,
                     size_t room)
@@ -168,7 +168,7 @@ static int leaf(struct walk *w, const uint8_t *node, size_t room, enum kind kind
 		if (kind != K_DUPS || dsize < PAGEHDRSZ ||
 		    (u16(data + 10) & ~(P_DIRTYMASK)) != (P_LEAF | P_SUBP))
 			return -EBADMSG;
-		return nodes(w, data, dsize, P_LEAF, 1, true, K_VALS);
+		return nodes(w, data, dsize, P_LEAF, 1, K_VALS);
 	default:
 		return -EBADMSG;
 	}
@@ -176,7 +176,7 @@ static int leaf(struct walk *w, const uint8_t *node, size_t room, enum kind kind
 
 /* Nodes of one page or sub-page (at p, len bytes), kind P_LEAF/P_BRANCH. */
 static int nodes(struct walk *w, const uint8_t *p, size_t len, unsigned flags, unsigned depth,
-                 bool sub, enum kind kind)
+                 enum kind kind)
 {
 	uint16_t lower = u16(p + 12), upper = u16(p + 14);
 	unsigned n;
@@ -184,7 +184,14 @@ static int nodes(struct walk *w, const uint8_t *p, size_t len, unsigned flags, u
 	if (lower < PAGEHDRSZ || lower > upper || upper > len || (lower - PAGEHDRSZ) % 2)
 		return -EBADMSG;
 	n = (lower - PAGEHDRSZ) / 2;
-	if (n == 0 && !sub)
+	/* liblmdb takes node 0 of a leaf or sub-page it lands on without
+	 * counting (mdb_cursor_first, the sibling step of mdb_cursor_next), so
+	 * an empty one sends it to whatever offset follows the header; and it
+	 * asserts (abort()) that a branch page it descends has two children
+	 * (mdb_page_search_root). liblmdb never writes either: an empty table
+	 * has no root, a key's last duplicate goes with its node, a root
+	 * branch left with one child is collapsed. */
+	if (n < ((flags & P_BRANCH) ? 2u : 1u))
 		return -EBADMSG;
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t off = u16(p + PAGEHDRSZ + 2 * i);
@@ -226,7 +233,7 @@ static int page(struct walk *w, uint64_t pgno, unsigned depth, enum kind kind)
 	flags = u16(p + 10);
 	if (u64(p) != pgno || (depth == 1 ? flags != P_LEAF : flags != P_BRANCH))
 		return -EBADMSG;
-	return nodes(w, p, w->psize, flags, depth, false, kind);
+	return nodes(w, p, w->psize, flags, depth, kind);
 }
 
 static int tree(struct walk *w, struct db d, enum kind kind)

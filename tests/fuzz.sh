@@ -3,7 +3,9 @@
 # helper's argv + environment parsing, libvirt's .status and .macs readers,
 # and the snapshot reader on mutated snapshot files. A few seconds each in
 # make check (FUZZ_SECONDS, default 5; LEASE_DB_LONG=1: 300). Seeds are in
-# tests/fuzz/corpus; a snapshot seed is made here with mkleases.
+# tests/fuzz/corpus (for snapshots: damaged files liblmdb once mis-read
+# after the verifier passed them); valid snapshot seeds are made here with
+# mkleases.
 . "$TOP_SRCDIR/tests/lib.sh"
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || skip_all "clang not installed"
@@ -36,6 +38,7 @@ mkdir -p "$T/seed-snapshot"
 "$MKLEASES" -n 12 "$T/m1" "$T/s1/leases.mdb" && cp "$T/s1/leases.mdb" "$T/seed-snapshot/twelve"
 printf 'host1 10.0.0.1 0 lan.test 52:54:00:00:00:01\nhost2 fd00::2 0\n' | "$MKLEASES" "$T/m2" "$T/s2/leases.mdb" &&
 	cp "$T/s2/leases.mdb" "$T/seed-snapshot/two"
+cp "$S"/tests/fuzz/corpus/snapshot/* "$T/seed-snapshot/"
 
 run() { # run TARGET SEED-DIR [extra libFuzzer options]
 	local t=$1 seeds=$2 out
