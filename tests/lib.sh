@@ -10,6 +10,8 @@ MKLEASES=$B/tests/tools/mkleases
 GAI=$B/tests/tools/gai
 NSSQ=$B/tests/tools/nssq
 STRESS=$B/tests/tools/stress
+GAILOOP=$B/tests/tools/gailoop
+FDTHEFT=$B/tests/tools/fdtheft
 NSSLIB=$B/nss/.libs
 # Under make check-valgrind, the project's programs run under valgrind.
 VG=${LEASE_DB_VALGRIND:-}
@@ -73,9 +75,11 @@ setup_state() {
 	# What nobody runs or loads is copied here: the build tree may sit in a
 	# directory only root can enter (a mktemp -d clone, say).
 	mkdir "$T/stage" &&
-		cp "$NSSLIB"/libnss_*.so.2 "$GAI" "$NSSQ" "$B/tests/tools/stress" "$T/stage/" ||
+		cp "$NSSLIB"/libnss_*.so.2 "$GAI" "$NSSQ" "$B/tests/tools/stress" "$GAILOOP" \
+			"$FDTHEFT" "$T/stage/" ||
 		bail "cannot stage the module and tools"
 	NSSLIB=$T/stage GAI=$T/stage/gai NSSQ=$T/stage/nssq STRESS=$T/stage/stress
+	GAILOOP=$T/stage/gailoop FDTHEFT=$T/stage/fdtheft
 }
 
 cleanup_state() {
@@ -89,12 +93,14 @@ now() { date +%s; }
 
 # as USER CMD... : run CMD with our nsswitch.conf and module, as root or as
 # nobody, in a private mount namespace. Only LEASE_DB_SNAPSHOT is passed.
+# When $T/nsswitch.conf.hosts exists, it is bound over /etc/hosts as well.
 as() {
 	local user=$1
 	shift
 	local pre=""
 	[ "$user" = nobody ] && pre="setpriv --reuid=65534 --regid=65534 --clear-groups"
-	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0" /etc/nsswitch.conf && exec "$@"' \
+	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0" /etc/nsswitch.conf &&
+		{ [ ! -e "$0.hosts" ] || mount --bind "$0.hosts" /etc/hosts; } && exec "$@"' \
 		"$T/nsswitch.conf" $pre env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="$NSSLIB" \
 		${LEASE_DB_PRELOAD:+LD_PRELOAD=$LEASE_DB_PRELOAD} \
 		LEASE_DB_SNAPSHOT="$LEASE_DB_SNAPSHOT" ${LEASE_DB_DEBUG:+LEASE_DB_DEBUG=1} $VG "$@"
@@ -106,6 +112,42 @@ resolve() {
 	shift
 	as "$user" "$GAI" "$@" | sort
 	return "${PIPESTATUS[0]}"
+}
+
+# A long-running reader on FIFOs: reader_start USER CMD... runs CMD through
+# `as` in the background (stdin and stdout on FIFOs in $T, stderr appended
+# to $T/reader.err); reader_ask LINE writes LINE and prints CMD's one-line
+# answer ("(no answer)" when it has died or says nothing for 20 s);
+# reader_read prints its next line unasked; reader_stop closes its input
+# and returns its exit status.
+reader_start() {
+	rm -f "$T/reader.in" "$T/reader.out"
+	mkfifo "$T/reader.in" "$T/reader.out" || bail "mkfifo"
+	# A reader that died must fail the test, not kill it with SIGPIPE.
+	trap '' PIPE
+	as "$@" <"$T/reader.in" >"$T/reader.out" 2>>"$T/reader.err" &
+	READER_PID=$!
+	exec 7>"$T/reader.in" 8<"$T/reader.out"
+}
+
+reader_ask() {
+	printf '%s\n' "$1" >&7 2>/dev/null
+	reader_read
+}
+
+# reader_read: the reader's next line, unasked.
+reader_read() {
+	local line
+	if IFS= read -r -t 20 line <&8; then
+		printf '%s\n' "$line"
+	else
+		echo "(no answer)"
+	fi
+}
+
+reader_stop() {
+	exec 7>&- 8<&-
+	wait "$READER_PID"
 }
 
 # Debian's libvirt_leaseshelper: installed, or unpacked by run-tests.sh
