@@ -22,6 +22,9 @@
 
 /* Every file open in this process. Callers serialise opens and closes. */
 static struct ldb_file *live;
+/* Environments given up because their descriptor was taken over: kept
+ * reachable (a deliberate, bounded leak, not a lost one). */
+static struct ldb_file *abandoned;
 
 /* Refuse FIFOs, devices, directories and symlinks before LMDB opens
  * anything (opening a FIFO would block the caller for ever), and meta
@@ -201,11 +204,17 @@ static void file_close(struct ldb_file *f)
 			break;
 		}
 	}
-	if (fd_is_ours(f))
+	if (fd_is_ours(f)) {
 		mdb_env_close(f->env);
-	else if (f->map)
-		munmap(f->map, f->maplen); /* the environment itself is abandoned */
-	free(f);
+		free(f);
+		return;
+	}
+	if (f->map)
+		munmap(f->map, f->maplen);
+	f->map = NULL;
+	f->fd = -1;
+	f->next = abandoned;
+	abandoned = f;
 }
 
 static void file_unref(struct ldb_file *f)

@@ -52,7 +52,7 @@ while [ "$(now)" -lt "$end" ]; do
 	dumps=$((dumps + 1))
 	n=$(wc -l <"$T/acked")
 	if [ -n "$STRACE" ] && [ $((dumps % 2)) -eq 0 ]; then
-		"$STRACE" -o /dev/null -P "$LEASE_DB_SNAPSHOT.delta" \
+		ASAN_OPTIONS=detect_leaks=0 "$STRACE" -o /dev/null -P "$LEASE_DB_SNAPSHOT.delta" \
 			-e inject=newfstatat,statx:delay_enter=100000:when=1 \
 			"$DUMP" -i acknet >"$T/dump.out" 2>"$T/dump.err"
 	else

@@ -53,7 +53,8 @@ for fs in ext4 tmpfs; do
 	declare -A seen=()
 	for i in $(seq "$EVENTS"); do
 		a=10.55.$((i >> 8)).$((i & 255))
-		strace -f -o /dev/null -e inject=unlinkat:delay_enter=300000 \
+		# LeakSanitizer refuses to run under ptrace.
+		ASAN_OPTIONS=detect_leaks=0 strace -f -o /dev/null -e inject=unlinkat:delay_enter=300000 \
 			"$HELPER" add "52:54:00:01:$(printf %02x:%02x $((i >> 8)) $((i & 255)))" "$a" "new$i" &
 		hpid=$!
 		sleep 0.1
