@@ -217,3 +217,31 @@ in_libvirt_dir() {
 			exec "$@"' "$dir" "$@"
 }
 
+# The host paths no test may change: the lease-db and libvirt directories
+# (the configured defaults as well), and nsswitch.conf. Of /var/lib/libvirt
+# only whether it is there: a libvirt host changes the rest all the time.
+host_paths() {
+	printf '%s\n' /etc/nsswitch.conf /var/lib/lease-db /run/lease-db /var/lib/libvirt/dnsmasq \
+		${LDB_DEFAULT_MASTER_DIR:-} ${LDB_DEFAULT_SNAPSHOT:+"${LDB_DEFAULT_SNAPSHOT%/*}"} \
+		${LDB_DEFAULT_LIBVIRT_DIR:-} | awk '!seen[$0]++'
+}
+
+# host_fingerprint: one line per file under host_paths (type, mode, owner,
+# size, inode, mtime, ctime, link target, SHA-256), "PATH absent" for what
+# is not there. Lines start with the path and a tab.
+host_fingerprint() {
+	local p
+	if [ -e /var/lib/libvirt ]; then
+		printf '/var/lib/libvirt\t%s\n' "$(stat -c '%F %a %U:%G %i' /var/lib/libvirt)"
+	else
+		printf '/var/lib/libvirt\tabsent\n'
+	fi
+	for p in $(host_paths); do
+		if [ ! -e "$p" ] && [ ! -L "$p" ]; then
+			printf '%s\tabsent\n' "$p"
+			continue
+		fi
+		find "$p" -printf '%p\t%y %m %u:%g %s %i %T@ %C@ %l\n' 2>&1
+		find "$p" -type f -exec sha256sum {} + 2>&1 | sed 's/^\([0-9a-f]*\)  \(.*\)$/\2\tsha256 \1/'
+	done | LC_ALL=C sort
+}
