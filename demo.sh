@@ -27,7 +27,8 @@ DUMP=$top/build/helper/lease-db-dump
 
 T=$(mktemp -d /tmp/lease-db-demo.XXXXXX)
 chmod 755 "$T"
-export LEASE_DB_DIR=$T/master LEASE_DB_SNAPSHOT=$T/run/leases.mdb
+# Not the compiled-in paths: this machine's own, maybe in use.
+export LEASE_DB_DIR=$T/master LEASE_DB_SNAPSHOT=$T/run/leases.mdb LEASE_DB_LIBVIRT_DIR=none
 NS_ID=ldbdemo
 . tests/netns.sh
 trap 'ns_down; rm -rf "$T"' EXIT

@@ -1,18 +1,22 @@
 #!/bin/bash
-# lease-db-dump --check on a broken and on a working set-up.
+# lease-db-dump --check on a broken and on a working set-up. It looks at
+# the host (nsswitch.conf, the modules glibc finds, every dnsmasq in /proc):
+# the test runs in its own mount and PID namespaces, where the host is what
+# the test sets up, whatever is installed or running outside.
 . "$TOP_SRCDIR/tests/lib.sh"
 need_root
 command -v jq >/dev/null || skip_all "jq not installed"
+private_host
 setup_state
-export LEASE_DB_LIBVIRT_DIR=none
+isolate "$T/nsswitch.conf" "$T/hosts" || bail "cannot isolate the test from the host"
 
-# check NSSWITCH-LINE [env...]: run --check with that hosts: line.
+# check NSSWITCH-LINE [env...]: run --check with that hosts: line (written
+# into the file bound over /etc/nsswitch.conf).
 check() {
 	local line=$1
 	shift
 	printf '%s\n' "$line" >"$T/nsswitch.conf"
-	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0" /etc/nsswitch.conf && exec "$@"' \
-		"$T/nsswitch.conf" env "$@" "$DUMP" --check ${JSON:+--json}
+	env "$@" "$DUMP" --check ${JSON:+--json}
 }
 
 out=$(check "hosts: files dns")

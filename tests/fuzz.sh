@@ -44,7 +44,7 @@ run() { # run TARGET SEED-DIR [extra libFuzzer options]
 	local t=$1 seeds=$2 out
 	shift 2
 	mkdir -p "$T/corpus-$t"
-	out=$(cd "$T" && "./$t" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 \
+	out=$(cd "$T" && TMPDIR=$T "./$t" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 \
 		-close_fd_mask=1 "$@" "$T/corpus-$t" "$seeds" 2>&1)
 	local rc=$?
 	local stats

@@ -16,6 +16,15 @@ NSSLIB=$B/nss/.libs
 # Under make check-valgrind, the project's programs run under valgrind.
 VG=${LEASE_DB_VALGRIND:-}
 
+# Without these a tool falls back on its compiled-in paths: the host's real
+# /var/lib/lease-db, /run/lease-db/leases.mdb and /var/lib/libvirt/dnsmasq.
+# A test that forgets setup_state fails on a path nobody has; libvirt's
+# files are off unless a test names its own directory. (Tests set their own
+# after sourcing this file; Makefile.am sets the same for the C tests.)
+NO_STATE=/nonexistent/lease-db-test-without-setup_state
+export LEASE_DB_DIR=$NO_STATE/master LEASE_DB_SNAPSHOT=$NO_STATE/run/leases.mdb LEASE_DB_LIBVIRT_DIR=none
+unset LEASE_DB_NSSWITCH
+
 t_n=0
 t_failed=0
 
@@ -72,6 +81,8 @@ setup_state() {
 	trap 'cleanup_state' EXIT
 	export LEASE_DB_DIR=$T/master LEASE_DB_SNAPSHOT=$T/run/leases.mdb
 	printf 'hosts: files leasedb\n' >"$T/nsswitch.conf"
+	printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' >"$T/hosts"
+	mask_installed_modules || bail "cannot prepare to hide the installed lease-db modules"
 	# What nobody runs or loads is copied here: the build tree may sit in a
 	# directory only root can enter (a mktemp -d clone, say).
 	mkdir "$T/stage" &&
@@ -91,17 +102,90 @@ dump() { $VG "$DUMP" "$@"; }
 
 now() { date +%s; }
 
-# as USER CMD... : run CMD with our nsswitch.conf and module, as root or as
-# nobody, in a private mount namespace. Only LEASE_DB_SNAPSHOT is passed.
-# When $T/nsswitch.conf.hosts exists, it is bound over /etc/hosts as well.
+# The lease-db modules the loader would find outside the build tree:
+# listed in ld.so.cache or in one of glibc's system directories (and their
+# hwcaps subdirectories). One path per line.
+installed_modules() {
+	local ldso d
+	ldso=$(readelf -l /bin/sh 2>/dev/null | sed -n 's/.*program interpreter: \(.*\)]$/\1/p')
+	{
+		ldconfig -p 2>/dev/null | sed -n 's/^[[:space:]]*libnss_leasedb[^ ]* .*=> //p'
+		for d in $("$ldso" --help 2>/dev/null | sed -n 's/^ *\(\/[^ ]*\) (system search path)$/\1/p') \
+			/lib /usr/lib /lib64 /usr/lib64; do
+			[ -d "$d" ] && find "$d" -maxdepth 3 -name 'libnss_leasedb*' \( -type f -o -type l \) 2>/dev/null
+		done
+	} | sort -u
+}
+
+# Whiteouts (0/0 character devices) for each installed module, one
+# directory of them per library directory, for isolate to lay over it
+# (a read-only overlay): LDB_TEST_MASKS="whiteouts:libdir ...".
+mask_installed_modules() {
+	local f dir n=0 masks=""
+	declare -A seen
+	LDB_TEST_INSTALLED=$(installed_modules)
+	for f in $LDB_TEST_INSTALLED; do
+		dir=$(realpath -e "$(dirname "$f")") || continue
+		if [ -z "${seen[$dir]:-}" ]; then
+			n=$((n + 1))
+			seen[$dir]=$T/mask/$n
+			mkdir -p "$T/mask/$n" || return 1
+			masks="$masks ${seen[$dir]}:$dir"
+		fi
+		[ -e "${seen[$dir]}/${f##*/}" ] || mknod "${seen[$dir]}/${f##*/}" c 0 0 || return 1
+	done
+	export LDB_TEST_MASKS=${masks# }
+}
+
+# isolate NSSWITCH HOSTS: make the caller's own (private) mount namespace
+# show the host as the test set it up: its nsswitch.conf and hosts, no
+# nscd to answer instead of the modules, no installed lease-db module where
+# the loader looks, and the compiled-in default paths empty and read-only.
+isolate() {
+	local m p
+	# Never the mount namespace the test was started in: that is the host's.
+	[ "$(readlink /proc/self/ns/mnt)" != "$(readlink "/proc/$PPID/ns/mnt" 2>/dev/null)" ] || return 1
+	mount --make-rprivate / && mount --bind "$1" /etc/nsswitch.conf &&
+		mount --bind "$2" /etc/hosts || return 1
+	if [ -d /var/run/nscd ]; then
+		mount -t tmpfs -o ro,mode=0755 tmpfs /var/run/nscd || return 1
+	fi
+	for m in ${LDB_TEST_MASKS:-}; do
+		mount -t overlay -o ro,lowerdir="$m" overlay "${m#*:}" || return 1
+	done
+	for p in ${LDB_DEFAULT_MASTER_DIR:-} ${LDB_DEFAULT_SNAPSHOT:+"${LDB_DEFAULT_SNAPSHOT%/*}"} \
+		${LDB_DEFAULT_LIBVIRT_DIR:-}; do
+		if [ -d "$p" ]; then
+			mount -t tmpfs -o ro,mode=0755 tmpfs "$p" || return 1
+		fi
+	done
+	return 0
+}
+
+# private_host: run this test (from here: call it before setup_state) in
+# its own mount and PID namespaces, so that /proc shows only the test's own
+# processes (lease-db-dump --check scans it for dnsmasq) and isolate can
+# apply to the whole test.
+private_host() {
+	# Re-run: PID 1 of the new PID namespace.
+	[ -n "${LDB_PRIVATE_HOST:-}" ] && [ $$ -eq 1 ] && return 0
+	unshare -m -p -f --mount-proc true 2>/dev/null || skip_all "cannot create mount and PID namespaces"
+	LDB_PRIVATE_HOST=1 exec unshare -m -p -f --mount-proc bash "$0" "$@"
+}
+
+# as USER CMD... : run CMD with our nsswitch.conf, hosts and module, as root
+# or as nobody, in a private mount namespace (isolate). Only
+# LEASE_DB_SNAPSHOT is passed. When $T/nsswitch.conf.hosts exists, it is the
+# hosts file instead of $T/hosts.
 as() {
 	local user=$1
 	shift
 	local pre=""
 	[ "$user" = nobody ] && pre="setpriv --reuid=65534 --regid=65534 --clear-groups"
-	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0" /etc/nsswitch.conf &&
-		{ [ ! -e "$0.hosts" ] || mount --bind "$0.hosts" /etc/hosts; } && exec "$@"' \
-		"$T/nsswitch.conf" $pre env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="$NSSLIB" \
+	local hosts=$T/hosts
+	[ -e "$T/nsswitch.conf.hosts" ] && hosts=$T/nsswitch.conf.hosts
+	unshare -m bash -c '. "$0" && isolate "$1" "$2" && shift 2 && exec "$@"' \
+		"$TOP_SRCDIR/tests/lib.sh" "$T/nsswitch.conf" "$hosts" $pre env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="$NSSLIB" \
 		${LEASE_DB_PRELOAD:+LD_PRELOAD=$LEASE_DB_PRELOAD} \
 		LEASE_DB_SNAPSHOT="$LEASE_DB_SNAPSHOT" ${LEASE_DB_DEBUG:+LEASE_DB_DEBUG=1} $VG "$@"
 }
@@ -162,7 +246,9 @@ find_libvirt_helper() {
 }
 
 # in_libvirt_dir DIR CMD... : run CMD with DIR as /var/lib/libvirt/dnsmasq,
-# the path libvirt's helper and NSS module have compiled in.
+# the path libvirt's helper and NSS module have compiled in, and an empty
+# /run: libvirt's helper takes /run/leaseshelper.pid, which the host's own
+# libvirt uses.
 in_libvirt_dir() {
 	local dir=$1
 	shift
@@ -170,5 +256,35 @@ in_libvirt_dir() {
 		if [ ! -d /var/lib/libvirt/dnsmasq ]; then
 			mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/libvirt/dnsmasq || exit 1
 		fi
-		mount --bind "$0" /var/lib/libvirt/dnsmasq && exec "$@"' "$dir" "$@"
+		mount --bind "$0" /var/lib/libvirt/dnsmasq && mount -t tmpfs -o mode=0755 tmpfs /run &&
+			exec "$@"' "$dir" "$@"
+}
+
+# The host paths no test may change: the lease-db and libvirt directories
+# (the configured defaults as well), and nsswitch.conf. Of /var/lib/libvirt
+# only whether it is there: a libvirt host changes the rest all the time.
+host_paths() {
+	printf '%s\n' /etc/nsswitch.conf /var/lib/lease-db /run/lease-db /var/lib/libvirt/dnsmasq \
+		${LDB_DEFAULT_MASTER_DIR:-} ${LDB_DEFAULT_SNAPSHOT:+"${LDB_DEFAULT_SNAPSHOT%/*}"} \
+		${LDB_DEFAULT_LIBVIRT_DIR:-} | awk '!seen[$0]++'
+}
+
+# host_fingerprint: one line per file under host_paths (type, mode, owner,
+# size, inode, mtime, ctime, link target, SHA-256), "PATH absent" for what
+# is not there. Lines start with the path and a tab.
+host_fingerprint() {
+	local p
+	if [ -e /var/lib/libvirt ]; then
+		printf '/var/lib/libvirt\t%s\n' "$(stat -c '%F %a %U:%G %i' /var/lib/libvirt)"
+	else
+		printf '/var/lib/libvirt\tabsent\n'
+	fi
+	for p in $(host_paths); do
+		if [ ! -e "$p" ] && [ ! -L "$p" ]; then
+			printf '%s\tabsent\n' "$p"
+			continue
+		fi
+		find "$p" -printf '%p\t%y %m %u:%g %s %i %T@ %C@ %l\n' 2>&1
+		find "$p" -type f -exec sha256sum {} + 2>&1 | sed 's/^\([0-9a-f]*\)  \(.*\)$/\2\tsha256 \1/'
+	done | LC_ALL=C sort
 }

@@ -3,13 +3,23 @@
 # variable (secure_getenv): it reads only the compiled-in snapshot and never
 # prints debug output. The module is found through a private ld.so.cache,
 # since secure programs ignore LD_LIBRARY_PATH.
+# The whole test runs where no installed lease-db module is visible: a
+# private ld.so.cache would list one before ours, and it would be tested.
 . "$TOP_SRCDIR/tests/lib.sh"
 need_root
+DEFAULT_SNAPSHOT=$(sed -n 's/^runstatedir = //p' "$B/Makefile")/lease-db/leases.mdb
+case $DEFAULT_SNAPSHOT in /run/*|/var/run/*) ;; *) skip_all "compiled-in snapshot path $DEFAULT_SNAPSHOT is not under /run" ;; esac
+private_host
 setup_state
+isolate "$T/nsswitch.conf" "$T/hosts" || bail "cannot isolate the test from the host"
 mkdir "$T/lib" "$T/evil"
 cp "$NSSLIB/libnss_leasedb.so.2" "$T/lib/"
 printf 'include /etc/ld.so.conf.d/*.conf\n%s\n' "$T/lib" >"$T/ld.so.conf"
+# ldconfig writes /var/cache/ldconfig/aux-cache even with -C: on a tmpfs.
+if [ -d /var/cache ]; then mount -t tmpfs tmpfs /var/cache || bail "mount tmpfs"; fi
 ldconfig -X -C "$T/ld.so.cache" -f "$T/ld.so.conf" || bail "ldconfig"
+is "the private ld.so.cache offers only the module under test" \
+	"$(ldconfig -p -C "$T/ld.so.cache" | sed -n 's/^[[:space:]]*libnss_leasedb\.so\.2 .*=> //p')" "$T/lib/libnss_leasedb.so.2"
 cp "$GAI" "$T/gai-setuid" && chmod 4755 "$T/gai-setuid"
 cp "$GAI" "$T/gai-plain" && chmod 755 "$T/gai-plain"
 have_setcap=0
@@ -24,13 +34,11 @@ chown -R 65534:65534 "$T/evil"
 # where the compiled-in snapshot path holds "realname".
 run() {
 	unshare -m bash -c 'mount --make-rprivate / && mount --bind "$1/ld.so.cache" /etc/ld.so.cache &&
-		mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf && mount -t tmpfs tmpfs "$(dirname "$(dirname "$2")")" &&
+		mount -t tmpfs tmpfs "$(dirname "$(dirname "$2")")" &&
 		"$3" "$1/realmaster" "$2" <<<"realname 10.55.0.1 0" && shift 3 &&
 		exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"' \
 		x "$T" "$DEFAULT_SNAPSHOT" "$MKLEASES" env LEASE_DB_SNAPSHOT="$T/evil/leases.mdb" LEASE_DB_DEBUG=1 "$@" 2>&1
 }
-DEFAULT_SNAPSHOT=$(sed -n 's/^runstatedir = //p' "$B/Makefile")/lease-db/leases.mdb
-case $DEFAULT_SNAPSHOT in /run/*|/var/run/*) ;; *) skip_all "compiled-in snapshot path $DEFAULT_SNAPSHOT is not under /run" ;; esac
 
 is "control: a plain program follows LEASE_DB_SNAPSHOT" "$(run "$T/gai-plain" evilname | grep -v '^nss_')" 10.66.0.1
 ok $(run "$T/gai-plain" evilname | grep -q '^nss_leasedb:'; echo $?) "control: ... and LEASE_DB_DEBUG"

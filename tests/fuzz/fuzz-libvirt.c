@@ -3,6 +3,7 @@
  * into a master, apply an event as libvirt's helper would). */
 #include "config.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char dir[] = "/tmp/ldb-fuzz-XXXXXX";
+	const char *tmp = getenv("TMPDIR"); /* fuzz.sh: its state directory, removed after */
+	char dir[PATH_MAX];
 
 	(void)argc;
 	(void)argv;
-	if (!mkdtemp(dir) || ldb_master_open(dir, true, &m) < 0)
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/ldb-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp") >=
+	        sizeof(dir) ||
+	    !mkdtemp(dir) || ldb_master_open(dir, true, &m) < 0)
 		abort();
 	return 0;
 }

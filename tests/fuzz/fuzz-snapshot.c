@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "lib/query.h"
 #include "lib/snapshot.h"
 
-static char path[64];
+static char path[PATH_MAX];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,8 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ldb_view v;
 	int fd;
 
-	if (!path[0])
-		snprintf(path, sizeof(path), "/tmp/ldb-fuzz-snap-%d.mdb", (int)getpid());
+	if (!path[0]) {
+		const char *tmp = getenv("TMPDIR"); /* fuzz.sh: its state directory */
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/ldb-fuzz-snap-%d.mdb",
+		                     tmp && *tmp ? tmp : "/tmp", (int)getpid()) >= sizeof(path))
+			abort();
+	}
 	unlink(path);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
