@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -367,9 +368,13 @@ out:
 
 int ldb_cache_begin(const char *path, struct ldb_read *rd)
 {
-	struct slot *s = take_slot();
-	const struct ldb_gen *g = LOAD(&genmap);
+	struct slot *s;
+	const struct ldb_gen *g;
 	int r;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &rd->cancelstate);
+	s = take_slot();
+	g = LOAD(&genmap);
 
 	if (!(s && s->e && s->epoch == LOAD(&epoch) && g && ldb_gen_load(g) == LOAD(&cur_gen) &&
 	      now_coarse() == LOAD(&last_check))) {
@@ -396,6 +401,7 @@ int ldb_cache_begin(const char *path, struct ldb_read *rd)
 fail:
 	if (s)
 		put_slot(s);
+	pthread_setcancelstate(rd->cancelstate, NULL);
 	return r;
 }
 
@@ -407,6 +413,7 @@ void ldb_cache_end(struct ldb_read *rd)
 		mdb_txn_reset(rd->view.dtxn);
 	mdb_txn_reset(rd->view.txn);
 	put_slot(s);
+	pthread_setcancelstate(rd->cancelstate, NULL);
 }
 
 /* Runs when glibc unloads the module (dlclose, __libc_freeres): no

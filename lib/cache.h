@@ -8,7 +8,8 @@
 
 struct ldb_read {
 	struct ldb_view view;
-	void *slot; /* private to cache.c */
+	void *slot;      /* private to cache.c */
+	int cancelstate; /* the caller's, restored by ldb_cache_end() */
 };
 
 /* A read transaction on the snapshot at path, current as of this call: a
@@ -17,7 +18,9 @@ struct ldb_read {
  * takes no lock, makes no system call and allocates nothing; an environment
  * is closed only when no lookup holds it. Uses no thread-local storage and
  * no fork handlers, so it works in static programs and in children forked
- * while other threads were looking names up. Errors as
+ * while other threads were looking names up. Thread cancellation is held
+ * off from begin to end: a thread cancelled in an open() or close() of the
+ * slow path would leave the lock held and a slot taken for ever. Errors as
  * ldb_snapshot_open(). */
 int ldb_cache_begin(const char *path, struct ldb_read *rd);
 void ldb_cache_end(struct ldb_read *rd);

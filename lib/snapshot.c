@@ -86,6 +86,13 @@ static int find_map(struct ldb_file *f, const void *inside, size_t psize)
 	return 0;
 }
 
+/* Unique among the files open in this process (heap addresses), and below
+ * 2^31 so that any filesystem accepts it as an offset. */
+static off_t fd_tag(const struct ldb_file *f)
+{
+	return (off_t)(((uintptr_t)f >> 4) & 0x7fffffff) + 1;
+}
+
 /* After LMDB opened the file itself: is it the one we checked, trusted,
  * and long enough for every page the meta page claims? A shorter file
  * would turn a lookup into SIGBUS. */
@@ -121,7 +128,17 @@ static int check_opened(struct ldb_file *f, const struct stat *pre, const struct
 	if ((unsigned long long)st.st_size < f->maplen)
 		return -EBADMSG;
 	ldb_fileid_from_stat(&st, &f->id);
-	f->vouched = vouch && st.st_uid == vouch_uid && ldb_fileid_equal(&f->id, vouch);
+	/* A ctime without nanoseconds (ext4 with small inodes, vfat) may not
+	 * change when the file is written within the second it was published:
+	 * such a file is walked, whoever vouches for it. */
+	f->vouched = vouch && st.st_uid == vouch_uid && f->id.ctime_nsec != 0 &&
+	             ldb_fileid_equal(&f->id, vouch);
+	/* Tag the open file description with an offset only this file uses
+	 * (liblmdb reads with pread() only): the other NSS module, or a
+	 * daemon, opening the same file under the same number later does not
+	 * carry it. */
+	if (lseek(f->fd, fd_tag(f), SEEK_SET) < 0)
+		return -errno;
 	return 0;
 }
 
@@ -191,6 +208,8 @@ static bool fd_is_ours(const struct ldb_file *f)
 		return false;
 	fl = fcntl(f->fd, F_GETFL);
 	if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY)
+		return false;
+	if (lseek(f->fd, 0, SEEK_CUR) != fd_tag(f))
 		return false;
 	return fstat(f->fd, &st) == 0 && (uint64_t)st.st_dev == f->id.dev &&
 	       (uint64_t)st.st_ino == f->id.ino;
