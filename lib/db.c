@@ -41,7 +41,8 @@ int ldb_db_open(MDB_txn *txn, bool create, struct ldb_dbis *dbis)
 	if (r == -ENOENT && create) {
 		uint8_t ver[4] = {LDB_FORMAT_VERSION, 0, 0, 0};
 
-		return ldb_db_meta_put(txn, dbis, LDB_META_FORMAT, (struct ldb_str){(char *)ver, 4});
+		return ldb_db_meta_put(txn, dbis, LDB_META_FORMAT,
+		                       (struct ldb_str){(char *)ver, 4});
 	}
 	if (r == -ENOENT)
 		return -EBADMSG;

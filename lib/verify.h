@@ -9,8 +9,8 @@
  * mapped at map with size bytes, checking that each page number, page
  * header, node offset and size stays inside the file, each tree is a
  * tree, and pages hold the node counts liblmdb assumes (leaves and
- * sub-pages at least one, branch pages at least two). liblmdb trusts all of these and would fault on a bad one.
- * -EBADMSG on the first inconsistency. */
+ * sub-pages at least one, branch pages at least two). liblmdb trusts all of these and would fault
+ * on a bad one. -EBADMSG on the first inconsistency. */
 int ldb_verify(const void *map, size_t size);
 
 /* Only the two meta pages of the open file fd of file_size bytes: what
