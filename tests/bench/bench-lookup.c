@@ -4,8 +4,16 @@
  *   bench-lookup threads MODULE.so SERVICE NAME THREADS MS   lookups per second
  *   bench-lookup mem     MODULE.so SERVICE NAME   KiB added: private dirty
  *                                                  (not the snapshot), snapshot RSS
- * Prints one number (or two for mem); the status of the last call goes to
- * stderr.
+ *   bench-lookup delta   MODULE.so SERVICE NAME ROUNDS CALLS CMD [ARG...]
+ *       a long-running process while snapshots are published: per round,
+ *       run CMD to completion (a publication; "%i" in an argument becomes
+ *       the round number), time the first lookup after it, then CALLS
+ *       more. Prints the median ns of the first lookup, the slowest first
+ *       lookup, the median ns per lookup of the CALLS that follow, and ns
+ *       per lookup of CALLS before the first round (the same process,
+ *       nothing published meanwhile).
+ * Prints one number (or two for mem, four for delta); the status of the
+ * last call goes to stderr.
  */
 #include "config.h"
 
@@ -14,16 +22,20 @@
 #include <netdb.h>
 #include <nss.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "timing.h"
 
 typedef enum nss_status (*gbn4_t)(const char *, struct gaih_addrtuple **, char *, size_t, int *,
                                   int *, int32_t *);
+
+extern char **environ;
 
 static gbn4_t fn;
 static const char *name;
@@ -81,6 +93,75 @@ static void mem(long *dirty, long *snap)
 	fclose(f);
 }
 
+/* Runs argv[0..n-1] with "%i" replaced by round; 0 if it exited 0. */
+static int run_cmd(char **argv, int n, int round)
+{
+	char *args[16], bufs[16][128];
+	pid_t pid;
+	int st;
+
+	if (n < 1 || n > 15)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		char *p = strstr(argv[i], "%i");
+
+		args[i] = argv[i];
+		if (p) {
+			snprintf(bufs[i], sizeof(bufs[i]), "%.*s%d%s", (int)(p - argv[i]), argv[i],
+			         round, p + 2);
+			args[i] = bufs[i];
+		}
+	}
+	args[n] = NULL;
+	if (posix_spawn(&pid, args[0], NULL, NULL, args, environ) != 0 ||
+	    waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return -1;
+	return 0;
+}
+
+static int delta(int rounds, long calls, char **cmd, int ncmd, enum nss_status *st, char *buf,
+                 size_t len)
+{
+	double *first = calloc((size_t)rounds, sizeof(double));
+	double *next = calloc((size_t)rounds, sizeof(double));
+	double worst = 0, before;
+
+	if (!first || !next || rounds < 1 || calls < 1) {
+		free(first);
+		free(next);
+		return 1;
+	}
+	*st = one(buf, len); /* open and map, as a process that has run a while */
+	before = now_ns();
+	for (long i = 0; i < calls; i++)
+		*st = one(buf, len);
+	before = (now_ns() - before) / (double)calls;
+	for (int r = 0; r < rounds; r++) {
+		double t0;
+
+		if (run_cmd(cmd, ncmd, r) < 0) {
+			fprintf(stderr, "bench-lookup: %s failed\n", cmd[0]);
+			free(first);
+			free(next);
+			return 1;
+		}
+		t0 = now_ns();
+		*st = one(buf, len);
+		first[r] = now_ns() - t0;
+		if (first[r] > worst)
+			worst = first[r];
+		t0 = now_ns();
+		for (long i = 0; i < calls; i++)
+			*st = one(buf, len);
+		next[r] = (now_ns() - t0) / (double)calls;
+	}
+	printf("%.0f %.0f %.0f %.0f\n", median(first, (size_t)rounds), worst,
+	       median(next, (size_t)rounds), before);
+	free(first);
+	free(next);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	char sym[128], buf[16384];
@@ -88,8 +169,9 @@ int main(int argc, char *argv[])
 	void *h;
 
 	if (argc < 5) {
-		fprintf(stderr,
-		        "usage: bench-lookup lookup|threads|mem MODULE.so SERVICE NAME ...\n");
+		fprintf(
+		    stderr,
+		    "usage: bench-lookup lookup|threads|mem|delta MODULE.so SERVICE NAME ...\n");
 		return 1;
 	}
 	name = argv[4];
@@ -135,6 +217,9 @@ int main(int argc, char *argv[])
 			t[b] = (now_ns() - t0) / (double)calls;
 		}
 		printf("%.0f\n", median(t, BATCHES));
+	} else if (strcmp(argv[1], "delta") == 0 && argc > 7) {
+		if (delta(atoi(argv[5]), atol(argv[6]), argv + 7, argc - 7, &st, buf, sizeof(buf)))
+			return 1;
 	} else if (strcmp(argv[1], "threads") == 0 && argc > 6) {
 		int n = atoi(argv[5]);
 		long ms = atol(argv[6]);

@@ -12,6 +12,21 @@ export TOP_BUILDDIR=$B TOP_SRCDIR
 SIZES=${BENCH_SIZES:-1 100 1000 10000 100000 1000000}
 LV_MAX=${BENCH_LIBVIRT_MAX:-100000}
 BURST=${BENCH_BURST:-10000}
+# Fresh processes doing one getaddrinfo() each, at these sizes, this many
+# per configuration.
+FRESH_SIZES=${BENCH_FRESH_SIZES:-100 10000 100000 1000000}
+FRESH_RUNS=${BENCH_FRESH_RUNS:-301}
+# A long-running process while deltas are published: publications timed.
+DELTA_SIZES=${BENCH_DELTA_SIZES:-100000 1000000}
+DELTA_ROUNDS=${BENCH_DELTA_ROUNDS:-31}
+# Fresh processes while renewals are published back to back: how many, and
+# the pause between two (so that they span several new bases).
+STREAM_SIZES=${BENCH_STREAM_SIZES:-100000 1000000}
+STREAM_LOOKUPS=${BENCH_STREAM_LOOKUPS:-100}
+STREAM_GAP_MS=${BENCH_STREAM_GAP_MS:-50}
+# Each size's master is built once and serves every row at that size; the
+# rows that publish into it come last.
+ALL_SIZES=$(printf '%s\n' $SIZES $FRESH_SIZES $DELTA_SIZES $STREAM_SIZES | sort -nu)
 T=$(mktemp -d /var/tmp/lease-db-bench.XXXXXX)
 RUN=$(mktemp -d /dev/shm/lease-db-bench.XXXXXX) # the snapshot lives on tmpfs, as /run does
 chmod 755 "$T" "$RUN"
@@ -20,6 +35,8 @@ OURS=$NSSLIB/libnss_leasedb.so.2
 BL=$B/tests/bench/bench-lookup
 BG=$B/tests/bench/bench-gai
 BX=$B/tests/bench/bench-exec
+BF=$B/tests/bench/bench-fresh
+BC=$B/tests/bench/bench-client
 LVSO=
 for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib64 /usr/lib64; do
 	[ -f "$d/libnss_libvirt.so.2" ] && LVSO=$d/libnss_libvirt.so.2 && break
@@ -50,6 +67,44 @@ us() { awk -v n="$1" 'BEGIN { if (n == "" || n == "n/a") { print "n/a"; exit }
 	s = n < 0 ? "-" : ""; if (n < 0) n = -n
 	if (n >= 100000) printf "%s%.1f ms\n", s, n / 1e6; else if (n >= 1000) printf "%s%.1f us\n", s, n / 1e3; else printf "%s%d ns\n", s, n }'; }
 row() { printf '%-34s %10s %14s %14s %12s\n' "$@"; }
+in_list() { case " $(echo $2) " in *" $1 "*) return 0 ;; esac; return 1; } # WORD LIST
+ms2() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || a == "n/a") print "n/a"; else printf "%.2f/%.2f ms\n", a / 1e6, b / 1e6 }'; }
+usf() { awk -v n="$1" 'BEGIN { if (n == "" || n == "n/a") print "n/a"; else if (n >= 1000) printf "%.1f us\n", n / 1e3; else printf "%d ns\n", n }'; }
+dms() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "n/a" || b == "n/a") print "n/a"; else printf "%+.2f ms\n", (a - b) / 1e6 }'; }
+# fresh NAME RUNS ARM... : bench-fresh with this run's hosts file (ARM:
+# hit|miss,NSSWITCH[,LIBVIRT_DIR]); one line per arm: median ns, p90 ns,
+# runs with the expected answer. FRESH_GAP: ms between rounds.
+fresh() {
+	local name=$1 runs=$2
+	shift 2
+	printf '127.0.0.1 localhost\n::1 localhost\n10.99.0.1 floorhost\n' >"$T/hosts"
+	printf 'hosts: files\n' >"$T/ns-files"
+	printf 'hosts: files leasedb\n' >"$T/ns-leasedb"
+	printf 'hosts: files libvirt\n' >"$T/ns-libvirt"
+	env LD_LIBRARY_PATH="$NSSLIB" "$BF" ${FRESH_GAP:+-g "$FRESH_GAP"} "$runs" "$BC" "$name" "$T/hosts" "$@"
+}
+# Renewals of leases host0, host2, ... (mkleases' IPv4 leases) back to
+# back until STOPFILE exists; then "EVENTS FAILED MS BASES" into OUTFILE.
+# A new base shows as a snapshot newer than the mark (": >" sets the
+# mark's mtime without a process).
+renewals() { # N STOPFILE OUTFILE
+	local n=$(( $1 - $1 % 2 )) k=0 bad=0 bases=0 a mac t0
+	t0=$(date +%s%N)
+	export DNSMASQ_INTERFACE=virbr0 DNSMASQ_LEASE_EXPIRES=$(( $(now) + 7200 ))
+	: >"$3.mark"
+	while [ ! -e "$2" ]; do
+		a=$(( 2 * k % n ))
+		printf -v mac '52:54:%02x:%02x:%02x:01' $((a >> 16 & 255)) $((a >> 8 & 255)) $((a & 255))
+		"$HELPER" old "$mac" "10.$((a >> 16 & 255)).$((a >> 8 & 255)).$((a & 255))" "host$a" ||
+			bad=$((bad + 1))
+		k=$((k + 1))
+		if [ "$LEASE_DB_SNAPSHOT" -nt "$3.mark" ]; then
+			bases=$((bases + 1))
+			: >"$3.mark"
+		fi
+	done
+	echo "$k $bad $(( ($(date +%s%N) - t0) / 1000000 )) $bases" >"$3"
+}
 gai_in() { # NSSWITCH-LINE LIBVIRT-DIR NAME CALLS
 	printf '%s\n' "$1" >"$T/nsswitch.conf"
 	printf '127.0.0.1 localhost\n::1 localhost\n10.99.0.1 floorhost\n' >"$T/hosts"
@@ -62,42 +117,134 @@ gai_in() { # NSSWITCH-LINE LIBVIRT-DIR NAME CALLS
 
 echo "lease-db $(sed -n 's/^PACKAGE_VERSION = //p' "$B/Makefile") benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, $(uname -r)"
 echo "medians; libvirt = Debian's libnss_libvirt / libvirt_leaseshelper on the same leases"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 row "lookup, gethostbyname4_r direct" "leases" "lease-db" "libvirt" "ratio"
-declare -A HIT MISS
-for n in $SIZES; do
+declare -A HIT MISS FHF FHO FHL FMF FMO FML DL DLBYTES SR SRF SRE
+for n in $ALL_SIZES; do
 	rm -rf "$T/master" "$RUN"/leases.mdb* "$T/lv"
 	mkdir -p "$T/lv"
 	"$MKLEASES" -n "$n" "$T/master" "$LEASE_DB_SNAPSHOT" || exit 1
-	SNAPBYTES[$n]=$(stat -c %s "$LEASE_DB_SNAPSHOT")
 	name=host$((n / 2))
-	HIT[$n]=$("$BL" lookup "$OURS" leasedb "$name" 20000 2>/dev/null)
-	MISS[$n]=$("$BL" lookup "$OURS" leasedb nosuchhost 20000 2>/dev/null)
-	lh=n/a lm=n/a gl=n/a
+	lv=
 	if [ -n "$LVSO" ] && [ "$n" -le "$LV_MAX" ]; then
 		status_json "$n" $(( $(now) + 3600 )) >"$T/lv/virbr0.status"
-		calls=$(( 2000 / n )); [ $calls -lt 1 ] && calls=1
-		lh=$(in_libvirt_dir "$T/lv" "$BL" lookup "$LVSO" libvirt "$name" $calls 2>/dev/null)
-		lm=$(in_libvirt_dir "$T/lv" "$BL" lookup "$LVSO" libvirt nosuchhost $calls 2>/dev/null)
-		gl=$(gai_in "hosts: files libvirt" "$T/lv" "$name" $calls)
+		lv=yes
 	fi
-	row "  hit" "$n" "$(us "${HIT[$n]}")" "$(us "$lh")" "$(ratio "${HIT[$n]}" "$lh")"
-	row "  miss" "$n" "$(us "${MISS[$n]}")" "$(us "$lm")" "$(ratio "${MISS[$n]}" "$lm")"
-	go=$(gai_in "hosts: files leasedb" "" "$name" 20000)
-	row "  getaddrinfo, files + module, hit" "$n" "$(us "$go")" "$(us "$gl")" "$(ratio "$go" "$gl")"
-	if [ "$n" = 10000 ]; then
-		GAI10K=$go
-		T1=$("$BL" threads "$OURS" leasedb "$name" 1 1000 2>/dev/null)
-		T2=$("$BL" threads "$OURS" leasedb "$name" 2 1000 2>/dev/null)
-		MEM10K=$("$BL" mem "$OURS" leasedb "$name" 2>/dev/null)
-		LT1=n/a LT2=n/a
-		if [ -n "$LVSO" ]; then
-			LT1=$(in_libvirt_dir "$T/lv" "$BL" threads "$LVSO" libvirt "$name" 1 1000 2>/dev/null)
-			LT2=$(in_libvirt_dir "$T/lv" "$BL" threads "$LVSO" libvirt "$name" 2 1000 2>/dev/null)
+	if [ "$(id -u)" -eq 0 ] && in_list "$n" "$FRESH_SIZES"; then
+		# One getaddrinfo() per process: files alone, files + leasedb,
+		# files + libvirt, taking turns. Both miss in files; example.com
+		# misses everywhere, as every lookup of a real host name does.
+		f=$(fresh "$name" "$FRESH_RUNS" miss,"$T/ns-files" hit,"$T/ns-leasedb" \
+			${lv:+hit,"$T/ns-libvirt","$T/lv"})
+		FHF[$n]=$(sed -n 1p <<<"$f") FHO[$n]=$(sed -n 2p <<<"$f") FHL[$n]=$(sed -n 3p <<<"$f")
+		f=$(fresh example.com "$FRESH_RUNS" miss,"$T/ns-files" miss,"$T/ns-leasedb" \
+			${lv:+miss,"$T/ns-libvirt","$T/lv"})
+		FMF[$n]=$(sed -n 1p <<<"$f") FMO[$n]=$(sed -n 2p <<<"$f") FML[$n]=$(sed -n 3p <<<"$f")
+	fi
+	if in_list "$n" "$SIZES"; then
+		SNAPBYTES[$n]=$(stat -c %s "$LEASE_DB_SNAPSHOT")
+		HIT[$n]=$("$BL" lookup "$OURS" leasedb "$name" 20000 2>/dev/null)
+		MISS[$n]=$("$BL" lookup "$OURS" leasedb nosuchhost 20000 2>/dev/null)
+		lh=n/a lm=n/a gl=n/a
+		if [ -n "$lv" ]; then
+			calls=$(( 2000 / n )); [ $calls -lt 1 ] && calls=1
+			lh=$(in_libvirt_dir "$T/lv" "$BL" lookup "$LVSO" libvirt "$name" $calls 2>/dev/null)
+			lm=$(in_libvirt_dir "$T/lv" "$BL" lookup "$LVSO" libvirt nosuchhost $calls 2>/dev/null)
+			gl=$(gai_in "hosts: files libvirt" "$T/lv" "$name" $calls)
 		fi
+		row "  hit" "$n" "$(us "${HIT[$n]}")" "$(us "$lh")" "$(ratio "${HIT[$n]}" "$lh")"
+		row "  miss" "$n" "$(us "${MISS[$n]}")" "$(us "$lm")" "$(ratio "${MISS[$n]}" "$lm")"
+		go=$(gai_in "hosts: files leasedb" "" "$name" 20000)
+		row "  getaddrinfo, files + module, hit" "$n" "$(us "$go")" "$(us "$gl")" "$(ratio "$go" "$gl")"
+		if [ "$n" = 10000 ]; then
+			GAI10K=$go
+			T1=$("$BL" threads "$OURS" leasedb "$name" 1 1000 2>/dev/null)
+			T2=$("$BL" threads "$OURS" leasedb "$name" 2 1000 2>/dev/null)
+			MEM10K=$("$BL" mem "$OURS" leasedb "$name" 2>/dev/null)
+			LT1=n/a LT2=n/a
+			if [ -n "$LVSO" ]; then
+				LT1=$(in_libvirt_dir "$T/lv" "$BL" threads "$LVSO" libvirt "$name" 1 1000 2>/dev/null)
+				LT2=$(in_libvirt_dir "$T/lv" "$BL" threads "$LVSO" libvirt "$name" 2 1000 2>/dev/null)
+			fi
+		fi
+		[ "$n" = 1000000 ] && MEM1M=$("$BL" mem "$OURS" leasedb "$name" 2>/dev/null)
 	fi
-	[ "$n" = 1000000 ] && MEM1M=$("$BL" mem "$OURS" leasedb "$name" 2>/dev/null)
+	# From here on, rows publish into this size's master.
+	if in_list "$n" "$DELTA_SIZES" && [ "$n" -ge 4096 ]; then
+		# A process that has looked up before; each round publishes one
+		# new lease (a delta: under 512 changes since the base).
+		DL[$n]=$(DNSMASQ_INTERFACE=virbr0 DNSMASQ_LEASE_EXPIRES=$(( $(now) + 3600 )) \
+			"$BL" delta "$OURS" leasedb "$name" "$DELTA_ROUNDS" 20000 \
+			"$HELPER" old 52:54:00:fe:00:01 10.251.0.%i delta%i 2>/dev/null)
+		DLBYTES[$n]=$(stat -c %s "$LEASE_DB_SNAPSHOT.delta" 2>/dev/null || echo n/a)
+	fi
+	if [ "$(id -u)" -eq 0 ] && in_list "$n" "$STREAM_SIZES" && [ "$n" -ge 2 ]; then
+		rm -f "$T/stop" "$T/stream"
+		renewals "$n" "$T/stop" "$T/stream" &
+		sp=$!
+		sleep 1
+		f=$(FRESH_GAP=$STREAM_GAP_MS fresh "$name" "$STREAM_LOOKUPS" miss,"$T/ns-files" \
+			hit,"$T/ns-leasedb")
+		touch "$T/stop"
+		wait "$sp"
+		SRF[$n]=$(sed -n 1p <<<"$f") SR[$n]=$(sed -n 2p <<<"$f") SRE[$n]=$(cat "$T/stream")
+	fi
 done
+
+if [ ${#FHO[@]} -gt 0 ]; then
+	echo
+	row "fresh process, one getaddrinfo" "leases" "lease-db" "libvirt" "ratio"
+	for n in $ALL_SIZES; do
+		[ -n "${FHO[$n]:-}" ] || continue
+		set -- ${FHF[$n]}; ff=$1 ffp=$2
+		set -- ${FHO[$n]}; oh=$1 ohp=$2 ohok=$3
+		set -- ${FHL[$n]:-n/a n/a}; lh=$1 lhp=$2
+		set -- ${FMF[$n]}; mf=$1
+		set -- ${FMO[$n]}; om=$1 omp=$2 omok=$3
+		set -- ${FML[$n]:-n/a n/a}; lm=$1 lmp=$2
+		row "  files alone (median / p90)" "$n" "$(ms2 "$ff" "$ffp")" "" ""
+		row "  hit, files + module" "$n" "$(ms2 "$oh" "$ohp")" "$(ms2 "$lh" "$lhp")" ""
+		row "  hit, minus files alone" "$n" "$(dms "$oh" "$ff")" "$(dms "$lh" "$ff")" \
+			"$(ratio "$(awk -v a="$oh" -v b="$ff" 'BEGIN { print a - b }')" \
+				"$(awk -v a="$lh" -v b="$ff" 'BEGIN { print (a == "n/a") ? 0 : a - b }')")"
+		row "  miss, files + module" "$n" "$(ms2 "$om" "$omp")" "$(ms2 "$lm" "$lmp")" ""
+		row "  miss, minus files alone" "$n" "$(dms "$om" "$mf")" "$(dms "$lm" "$mf")" \
+			"$(ratio "$(awk -v a="$om" -v b="$mf" 'BEGIN { print a - b }')" \
+				"$(awk -v a="$lm" -v b="$mf" 'BEGIN { print (a == "n/a") ? 0 : a - b }')")"
+		[ "$ohok" = "$FRESH_RUNS" ] && [ "$omok" = "$FRESH_RUNS" ] ||
+			row "  (wrong answers: hit $((FRESH_RUNS - ohok)), miss $((FRESH_RUNS - omok)))" "$n" "" "" ""
+	done
+fi
+if [ ${#DL[@]} -gt 0 ]; then
+	echo
+	row "long-running process, deltas" "leases" "lease-db" "" ""
+	for n in $ALL_SIZES; do
+		[ -n "${DL[$n]:-}" ] || continue
+		set -- ${DL[$n]}
+		row "  lookups before any (same process)" "$n" "$(usf "$4")" "" ""
+		row "  first lookup after one (median)" "$n" "$(usf "$1")" "" ""
+		row "  first lookup after one, slowest" "$n" "$(usf "$2")" "" ""
+		row "  the lookups that follow" "$n" "$(usf "$3")" "" ""
+		row "  last delta: leases / bytes" "$n" "$DELTA_ROUNDS / ${DLBYTES[$n]}" "" ""
+	done
+fi
+if [ ${#SR[@]} -gt 0 ]; then
+	echo
+	row "fresh processes, renewals streaming" "leases" "lease-db" "" ""
+	for n in $ALL_SIZES; do
+		[ -n "${SR[$n]:-}" ] || continue
+		set -- ${SRF[$n]}; sf=$1
+		set -- ${SR[$n]}; so=$1 sop=$2 sok=$3
+		set -- ${SRE[$n]}; ev=$1 evbad=$2 evms=$3 evbases=$4
+		row "  answered (hit)" "$n" "$sok / $STREAM_LOOKUPS" "" ""
+		row "  files + module (median / p90)" "$n" "$(ms2 "$so" "$sop")" "" ""
+		row "  minus files alone" "$n" "$(dms "$so" "$sf")" "" ""
+		row "  renewals published meanwhile" "$n" "$ev in $(awk -v t="$evms" 'BEGIN { printf "%.1f s", t / 1000 }')" "" ""
+		row "  ... of which new bases" "$n" "$evbases" "" ""
+		[ "$evbad" = 0 ] || row "  (renewals failed: $evbad)" "$n" "" "" ""
+	done
+fi
 FLOOR=$(gai_in "hosts: files" "" floorhost 20000)
 echo
 row "getaddrinfo, one service alone" "leases" "" "" ""
@@ -185,4 +332,6 @@ done
 [ -n "${MEM10K:-}" ] && row "  snapshot KiB resident (shared)" 10000 "${MEM10K#* }" "" ""
 [ -n "${MEM1M:-}" ] && row "  private KiB added by the module" 1000000 "${MEM1M% *}" "" ""
 [ -n "${MEM1M:-}" ] && row "  snapshot KiB resident (shared)" 1000000 "${MEM1M#* }" "" ""
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit 0
