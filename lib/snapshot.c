@@ -23,8 +23,27 @@
 /* Every file open in this process. Callers serialise opens and closes. */
 static struct ldb_file *live;
 /* Environments given up because their descriptor was taken over: kept
- * reachable (a deliberate, bounded leak, not a lost one). */
-static struct ldb_file *abandoned;
+ * reachable (a deliberate, bounded leak, not a lost one), from a page of
+ * our own that stays mapped after glibc unloads the module. */
+#define MAX_ABANDONED 500
+struct abandoned {
+	unsigned n;
+	struct ldb_file *f[MAX_ABANDONED];
+};
+static struct abandoned *abandoned;
+
+static void abandon(struct ldb_file *f)
+{
+	if (!abandoned) {
+		void *p = mmap(NULL, sizeof(*abandoned), PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED)
+			abandoned = p;
+	}
+	if (abandoned && abandoned->n < MAX_ABANDONED)
+		abandoned->f[abandoned->n++] = f;
+}
 
 /* Refuse FIFOs, devices, directories and symlinks before LMDB opens
  * anything (opening a FIFO would block the caller for ever), and meta
@@ -232,8 +251,8 @@ static void file_close(struct ldb_file *f)
 		munmap(f->map, f->maplen);
 	f->map = NULL;
 	f->fd = -1;
-	f->next = abandoned;
-	abandoned = f;
+	f->next = NULL;
+	abandon(f);
 }
 
 static void file_unref(struct ldb_file *f)
