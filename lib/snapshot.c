@@ -32,8 +32,14 @@ struct abandoned {
 };
 static struct abandoned *abandoned;
 
+/* LeakSanitizer does not look into such a page; tell it, when it is
+ * there, that the environment is kept on purpose. */
+extern void __lsan_ignore_object(const void *p) __attribute__((weak));
+
 static void abandon(struct ldb_file *f)
 {
+	if (__lsan_ignore_object)
+		__lsan_ignore_object(f);
 	if (!abandoned) {
 		void *p = mmap(NULL, sizeof(*abandoned), PROT_READ | PROT_WRITE,
 		               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
