@@ -15,20 +15,9 @@
 #include "store/mdb-errno.h"
 #include "store/tables.h"
 #include "tests/unit/tap.h"
+#include "tests/unit/write/fake-env.h"
 #include "write/master.h"
 #include "write/transaction.h"
-
-static const char **fake_env;
-
-static const char *getenv_fake(const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char **e = fake_env; e && *e; e++)
-		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
-}
 
 static struct ldb_master *m;
 static struct ldb_event ev;

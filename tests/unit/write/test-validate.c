@@ -8,18 +8,7 @@
 #include "write/event.h"
 #include "write/validate.h"
 #include "tests/unit/tap.h"
-
-static const char **fake_env;
-
-static const char *getenv_fake(const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char **e = fake_env; e && *e; e++)
-		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
-}
+#include "tests/unit/write/fake-env.h"
 
 static int parse(const char **env, int nargs, char *const *args, struct ldb_event *ev, char *err)
 {
