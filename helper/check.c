@@ -26,11 +26,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "lib/gen.h"
-#include "lib/master.h"
-#include "lib/paths.h"
-#include "lib/publish.h"
-#include "lib/snapshot.h"
+#include "store/counter.h"
+#include "store/files.h"
+#include "store/master.h"
+#include "store/mdb-errno.h"
+#include "store/snapshot.h"
+#include "store/view.h"
 
 enum level { OK, WARN, FAIL };
 static const char *level_name[] = {"ok", "warn", "FAIL"};
@@ -185,7 +186,7 @@ static int pick_known(const struct ldb_lease *l, void *p)
 {
 	struct known *k = p;
 
-	if (l->hostname.len == 0 || (l->expiry != 0 && l->expiry < k->now))
+	if (l->hostname.len == 0 || ldb_lease_expired(l->expiry, k->now))
 		return 0;
 	if (ldb_str_copy(k->name, sizeof(k->name), l->hostname) < 0 ||
 	    !inet_ntop(l->family, l->addr, k->addr, sizeof(k->addr)))
@@ -196,13 +197,15 @@ static int pick_known(const struct ldb_lease *l, void *p)
 static void check_snapshot(struct report *rep, struct known *k, uint64_t *gen_txn)
 {
 	const char *path = ldb_snapshot_path();
-	char gpath[PATH_MAX];
+	const struct ldb_counter *gen;
 	struct ldb_snapshot *s;
-	struct ldb_gen gen;
 	unsigned long n = 0;
 	struct ldb_view v;
 	struct stat st;
-	int r, fd;
+	uid_t owner;
+	dev_t dev;
+	ino_t ino;
+	int r;
 
 	*gen_txn = 0;
 	r = ldb_snapshot_open(path, &s);
@@ -225,12 +228,9 @@ static void check_snapshot(struct report *rep, struct known *k, uint64_t *gen_tx
 	say(rep, OK, "snapshot", "%s: %lu leases, published %lld s ago%s", path, n,
 	    (long long)(time(NULL) - st.st_mtime), s->delta ? " (plus a delta)" : "");
 	ldb_snapshot_close(s);
-	if (ldb_gen_path(path, gpath, sizeof(gpath)) == 0 &&
-	    (fd = open(gpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
-		if (pread(fd, &gen, sizeof(gen), 0) == (ssize_t)sizeof(gen) &&
-		    gen.magic == LDB_GEN_MAGIC)
-			*gen_txn = gen.txn;
-		close(fd);
+	if (ldb_counter_map(path, &gen, &owner, &dev, &ino) == 0) {
+		*gen_txn = ldb_counter_txn(gen);
+		ldb_counter_unmap(gen);
 	}
 }
 
@@ -238,7 +238,7 @@ static void check_master(struct report *rep, uint64_t gen_txn)
 {
 	const char *dir = ldb_master_dir();
 	struct ldb_master *m;
-	int r = ldb_master_open(dir, false, &m);
+	int r = ldb_master_open_readonly(dir, &m);
 	uint64_t txn;
 
 	if (r == -EACCES) {

@@ -19,13 +19,14 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/name.h"
 #include "helper/check.h"
-#include "lib/json.h"
-#include "lib/master.h"
-#include "lib/name.h"
-#include "lib/paths.h"
-#include "lib/query.h"
-#include "lib/snapshot.h"
+#include "json/object.h"
+#include "store/files.h"
+#include "store/master.h"
+#include "store/mdb-errno.h"
+#include "store/query.h"
+#include "store/snapshot.h"
 
 #define PROG "lease-db-dump"
 
@@ -96,6 +97,12 @@ static void format_expiry(int64_t expiry, int64_t now, char *buf, size_t len)
 	snprintf(buf, len, past ? "expired %s ago" : "in %s", span);
 }
 
+/* expiry-time goes before the domain. */
+static const enum ldb_field json_order[] = {
+    LDB_FIELD_MAC,         LDB_FIELD_HOSTNAME, LDB_FIELD_CLIENT_ID,
+    LDB_FIELD_SERVER_DUID, LDB_FIELD_DOMAIN,   LDB_FIELD_IFACE,
+};
+
 static int add_json(struct ctx *c, const struct ldb_lease *l, const char *addr)
 {
 	json_object *o = json_object_new_object();
@@ -108,24 +115,18 @@ static int add_json(struct ctx *c, const struct ldb_lease *l, const char *addr)
 	if (l->flags & LDB_LEASE_HAS_IAID) {
 		snprintf(iaid, sizeof(iaid), "%s%" PRIu32,
 		         (l->flags & LDB_LEASE_TEMPORARY) ? "T" : "", l->iaid);
-		r = ldb_json_add_str(o, "iaid", ldb_str_from(iaid));
+		r = ldb_json_add_str(o, LDB_JSON_IAID, ldb_str_from(iaid));
 	}
 	if (r == 0)
-		r = ldb_json_add_str(o, "ip-address", ldb_str_from(addr));
-	if (r == 0)
-		r = ldb_json_add_str(o, "mac-address", l->mac);
-	if (r == 0)
-		r = ldb_json_add_str(o, "hostname", l->hostname);
-	if (r == 0)
-		r = ldb_json_add_str(o, "client-id", l->client_id);
-	if (r == 0)
-		r = ldb_json_add_str(o, "server-duid", l->server_duid);
-	if (r == 0)
-		r = ldb_json_add_int(o, "expiry-time", l->expiry);
-	if (r == 0)
-		r = ldb_json_add_str(o, "domain", l->domain);
-	if (r == 0)
-		r = ldb_json_add_str(o, "interface", l->iface);
+		r = ldb_json_add_str(o, LDB_JSON_ADDR, ldb_str_from(addr));
+	/* libvirt's key order: its fields first, then lease-db's own. */
+	for (size_t i = 0; r == 0 && i < sizeof(json_order) / sizeof(json_order[0]); i++) {
+		if (json_order[i] == LDB_FIELD_DOMAIN)
+			r = ldb_json_add_int(o, LDB_JSON_EXPIRY, l->expiry);
+		if (r == 0)
+			r = ldb_json_add_str(o, ldb_lease_fields[json_order[i]].json,
+			                     *ldb_lease_field(l, json_order[i]));
+	}
 	if (r == 0 && json_object_array_add(c->array, o) < 0)
 		r = -ENOMEM;
 	if (r < 0)
@@ -161,7 +162,7 @@ static int visit(const struct ldb_lease *l, void *p)
 	struct ctx *c = p;
 	char addr[INET6_ADDRSTRLEN];
 
-	if (!c->o->all && l->expiry != 0 && l->expiry < c->now)
+	if (!c->o->all && ldb_lease_expired(l->expiry, c->now))
 		return 0;
 	if (c->o->iface && (l->iface.len != strlen(c->o->iface) ||
 	                    memcmp(l->iface.p, c->o->iface, l->iface.len) != 0))
@@ -184,8 +185,9 @@ static const char *dash(const char *s)
 
 static int print_table(const struct ctx *c)
 {
-	static const char *hdr[] = {"HOSTNAME", "IP ADDRESS", "MAC ADDRESS", "INTERFACE",
-	                            "EXPIRES"};
+	const char *hdr[] = {ldb_lease_fields[LDB_FIELD_HOSTNAME].column, "IP ADDRESS",
+	                     ldb_lease_fields[LDB_FIELD_MAC].column,
+	                     ldb_lease_fields[LDB_FIELD_IFACE].column, "EXPIRES"};
 	int w[4];
 
 	for (int i = 0; i < 4; i++)
@@ -246,7 +248,7 @@ static int dump(const struct opts *o)
 	int r;
 
 	if (o->master)
-		r = ldb_master_open(path, false, &m);
+		r = ldb_master_open_readonly(path, &m);
 	else
 		r = ldb_snapshot_open(path, &snap);
 	if (r < 0) {

@@ -18,14 +18,12 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
-#include <stdbool.h>
-#include <sys/stat.h>
-
-#include "lib/event.h"
-#include "lib/libvirt.h"
-#include "lib/master.h"
-#include "lib/paths.h"
-#include "lib/publish.h"
+#include "store/files.h"
+#include "store/mdb-errno.h"
+#include "store/tables.h"
+#include "write/master.h"
+#include "write/publish.h"
+#include "write/transaction.h"
 
 #define PROG "lease-db-helper"
 
@@ -50,144 +48,9 @@ static const char *env_get(const char *name)
 	return getenv(name);
 }
 
-static void die_db(const char *what, int r)
+static void fail_db(const char *what, int r)
 {
 	fprintf(stderr, PROG ": %s: %s\n", what, strerror(-r));
-}
-
-/* Fields dnsmasq leaves out on some calls keep their stored value; they
- * are copied because the put below may rewrite the page they live on. */
-struct kept {
-	char iface[LDB_IFNAME_MAX + 1];
-	char mac[LDB_MAC_MAX + 1];
-};
-
-static int keep_stored(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev, struct kept *k)
-{
-	struct ldb_lease old;
-	int r;
-
-	if (ev->have_iface && ev->have_mac)
-		return 0;
-	r = ldb_db_get(txn, &m->dbis, ev->lease.family, ev->lease.addr, &old);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	if (!ev->have_iface) {
-		r = ldb_str_copy(k->iface, sizeof(k->iface), old.iface);
-		ev->lease.iface = ldb_str_from(k->iface);
-	}
-	if (r == 0 && !ev->have_mac && ldb_str_copy(k->mac, sizeof(k->mac), old.mac) == 0)
-		ev->lease.mac = ldb_str_from(k->mac);
-	return r;
-}
-
-/* libvirt's lease directory, when this event's bridge is libvirt's. */
-struct libvirt {
-	const char *dir;    /* NULL: not in use */
-	const char *bridge; /* NULL: no <bridge>.status to keep */
-};
-
-static struct libvirt libvirt_of(const struct ldb_event *ev)
-{
-	struct libvirt lv = {NULL, NULL};
-	struct stat st;
-	bool explicit;
-
-	lv.dir = ldb_libvirt_dir(&explicit);
-	if (lv.dir && (stat(lv.dir, &st) < 0 || !S_ISDIR(st.st_mode)))
-		lv.dir = NULL;
-	/* A plain dnsmasq on a host that also has libvirt keeps out of
-	 * libvirt's files unless told otherwise. */
-	if (lv.dir && !explicit && !getenv("VIR_BRIDGE_NAME"))
-		lv.dir = NULL;
-	if (lv.dir && ev->have_iface)
-		lv.bridge = ev->lease.iface.p;
-	return lv;
-}
-
-static bool imported(MDB_txn *txn, struct ldb_master *m, const char *bridge)
-{
-	char key[64];
-	struct ldb_str v;
-
-	snprintf(key, sizeof(key), "imported:%s", bridge);
-	return ldb_db_meta_get(txn, &m->dbis, key, &v) == 0;
-}
-
-/* One write transaction: it serialises helpers, and nothing (master or
- * status file) changes unless all of it succeeds. */
-static int apply(struct ldb_master *m, struct ldb_event *ev, struct kept *k,
-                 const struct libvirt *lv, uint64_t *txnid)
-{
-	json_object *status = NULL;
-	char err[PATH_MAX + 200];
-	MDB_txn *txn;
-	int r;
-
-	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, 0, &txn));
-	if (r < 0) {
-		die_db("master database", r);
-		return r;
-	}
-	*txnid = mdb_txn_id(txn);
-	if (lv->bridge) {
-		r = ldb_status_load(lv->dir, lv->bridge, &status, err, sizeof(err));
-		if (r < 0) {
-			fprintf(stderr, PROG ": %s\n", err);
-			goto fail;
-		}
-		/* Taking over from libvirt's helper: keep the leases it had. */
-		if (!imported(txn, m, lv->bridge)) {
-			r = ldb_status_import(txn, &m->dbis, status, lv->bridge);
-			if (r < 0) {
-				die_db("importing the status file", r);
-				goto fail;
-			}
-		}
-	}
-	if (lv->dir) {
-		r = ldb_guests_sync(txn, &m->dbis, lv->dir);
-		if (r < 0)
-			fprintf(stderr, PROG ": %s: reading .macs files: %s\n", lv->dir,
-			        strerror(-r));
-	}
-
-	r = 0;
-	if (ev->action == LDB_ACTION_DEL) {
-		r = ldb_db_del(txn, &m->dbis, ev->lease.family, ev->lease.addr);
-		if (r == -ENOENT)
-			r = 0;
-	} else if (ev->action != LDB_ACTION_INIT) {
-		r = keep_stored(txn, m, ev, k);
-		if (r == 0)
-			r = ldb_db_put(txn, &m->dbis, &ev->lease);
-	}
-	if (r < 0) {
-		die_db("recording the lease", r);
-		goto fail;
-	}
-	if (lv->bridge && ev->action != LDB_ACTION_INIT) {
-		r = ldb_status_apply(status, ev);
-		if (r == 0)
-			r = ldb_status_write(lv->dir, lv->bridge, status);
-		if (r < 0) {
-			fprintf(stderr, PROG ": %s/%s.status: %s\n", lv->dir, lv->bridge,
-			        strerror(-r));
-			goto fail;
-		}
-	}
-	json_object_put(status);
-	r = ldb_mdb_errno(mdb_txn_commit(txn));
-	if (r < 0)
-		die_db("committing", r);
-	return r;
-
-fail:
-	json_object_put(status);
-	mdb_txn_abort(txn);
-	return r;
 }
 
 struct init_ctx {
@@ -250,16 +113,16 @@ static int print_init(struct ldb_master *m, const struct ldb_event *ev)
 	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
 	if (r < 0)
 		return r;
-	r = ldb_db_foreach(txn, &m->dbis, print_lease, &c);
+	r = ldb_lease_foreach(txn, &m->dbis, print_lease, &c);
 	if (r == 0)
-		r = ldb_db_foreach(txn, &m->dbis, find_duid, &c);
+		r = ldb_lease_foreach(txn, &m->dbis, find_duid, &c);
 	if (r == 1) {
 		printf("duid %.*s\n", (int)c.duid.len, c.duid.p);
 		r = 0;
 	}
 	c.family = AF_INET6;
 	if (r == 0)
-		r = ldb_db_foreach(txn, &m->dbis, print_lease, &c);
+		r = ldb_lease_foreach(txn, &m->dbis, print_lease, &c);
 	mdb_txn_abort(txn);
 	if (r == 0 && (fflush(stdout) == EOF || ferror(stdout)))
 		r = -EIO;
@@ -274,9 +137,9 @@ int main(int argc, char *argv[])
 	    {NULL, 0, NULL, 0},
 	};
 	struct ldb_master *m = NULL;
-	struct libvirt lv;
+	struct ldb_libvirt_target lv;
 	struct ldb_event ev;
-	struct kept kept; /* ev may point into it: lives as long as ev */
+	struct ldb_event_kept kept; /* ev may point into it: lives as long as ev */
 	char err[512];
 	uint64_t txnid = 0;
 	int c, r;
@@ -314,17 +177,17 @@ int main(int argc, char *argv[])
 		             "lease recorded without it\n",
 		        ev.reserved);
 
-	r = ldb_master_open(ldb_master_dir(), true, &m);
+	r = ldb_master_open_writable(ldb_master_dir(), &m);
 	if (r < 0) {
 		fprintf(stderr, PROG ": master database %s: %s\n", ldb_master_dir(), strerror(-r));
 		return EXIT_DB;
 	}
-	lv = libvirt_of(&ev);
-	r = apply(m, &ev, &kept, &lv, &txnid);
+	lv = ldb_libvirt_target_of(&ev);
+	r = ldb_event_transaction(m, &ev, &kept, &lv, &txnid);
 	if (r == 0 && ev.action == LDB_ACTION_INIT) {
 		r = print_init(m, &ev);
 		if (r < 0)
-			die_db("init", r);
+			fail_db("init", r);
 	}
 	if (r == 0) {
 		r = ldb_publish(m, ldb_snapshot_path(), txnid);

@@ -18,11 +18,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "lib/cache.h"
-#include "lib/name.h"
-#include "lib/pack.h"
-#include "lib/paths.h"
-#include "lib/query.h"
+#include "read/lookup.h"
+#include "core/name.h"
+#include "read/pack.h"
+#include "store/files.h"
+#include "store/query.h"
 
 #define CONCAT2(a, b) a##b
 #define CONCAT(a, b)  CONCAT2(a, b)
@@ -66,12 +66,12 @@ __attribute__((format(printf, 1, 2))) static void dbg(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int read_begin(struct ldb_read *s)
+static int read_begin(struct ldb_lookup *s)
 {
 	int r;
 
 	pthread_once(&config_once, config_init);
-	r = ldb_cache_begin(snapshot_path, s);
+	r = ldb_lookup_begin(snapshot_path, s);
 	if (r < 0)
 		dbg("%s: %s", snapshot_path, strerror(-r));
 	return r;
@@ -116,7 +116,7 @@ static enum nss_status finish(int r, int saved, int32_t *ttlp, int *errnop, int 
 /* Every unexpired address for name, newest first; returns how many. */
 static int resolve(const char *name, int want, struct ldb_addrs *out)
 {
-	struct ldb_read s;
+	struct ldb_lookup s;
 	int r;
 
 	r = read_begin(&s);
@@ -124,27 +124,13 @@ static int resolve(const char *name, int want, struct ldb_addrs *out)
 		return r;
 	/* The query refuses reserved names (localhost, wpad, this host...). */
 	r = query_name(&s.view, name, self, want, (int64_t)time(NULL), out);
-	ldb_cache_end(&s);
+	ldb_lookup_end(&s);
 	if (r < 0) {
 		dbg("%s: lookup of \"%s\": %s", snapshot_path, name, strerror(-r));
 		return r == -ENOENT ? -EBADMSG : r; /* a dangling index entry */
 	}
 	dbg("\"%s\": %zu address(es)", name, out->n);
 	return (int)out->n;
-}
-
-/* The query as the canonical name, without its trailing dot. */
-static int canonical(const char *name, char out[LDB_NAME_MAX + 1])
-{
-	size_t n = strlen(name);
-
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == 0 || n > LDB_NAME_MAX)
-		return -EINVAL;
-	memcpy(out, name, n);
-	out[n] = '\0';
-	return 0;
 }
 
 PUBLIC enum nss_status ENTRY(gethostbyname4_r)(const char *name, struct gaih_addrtuple **pat,
@@ -173,7 +159,7 @@ enum nss_status ENTRY(gethostbyname4_r)(const char *name, struct gaih_addrtuple 
 	char canon[LDB_NAME_MAX + 1];
 	int saved = errno, r;
 
-	if (canonical(name, canon) < 0)
+	if (ldb_name_canonical(name, canon) < 0)
 		return not_found(errnop, herrnop);
 	r = resolve(name, LDB_WANT_INET | LDB_WANT_INET6, &a);
 	if (r > 0)
@@ -199,7 +185,7 @@ enum nss_status ENTRY(gethostbyname3_r)(const char *name, int af, struct hostent
 		*herrnop = NO_DATA;
 		return NSS_STATUS_UNAVAIL;
 	}
-	if (canonical(name, canon) < 0)
+	if (ldb_name_canonical(name, canon) < 0)
 		return not_found(errnop, herrnop);
 	r = resolve(name, af == AF_INET ? LDB_WANT_INET : LDB_WANT_INET6, &a);
 	if (r > 0)
@@ -226,7 +212,7 @@ enum nss_status ENTRY(gethostbyname_r)(const char *name, struct hostent *result,
 
 /* The names an address answers to, copied out of the map. leasedb:
  * host.domain (or host) with host as alias; leasedb_guest: the domain. */
-static int reverse_names(struct ldb_read *s, const struct ldb_lease *l, char *name, size_t size,
+static int reverse_names(struct ldb_lookup *s, const struct ldb_lease *l, char *name, size_t size,
                          char alias[LDB_HOSTNAME_MAX + 1])
 {
 	int n;
@@ -261,7 +247,7 @@ static int reverse(const void *addr, int af, struct hostent *result, char *buffe
 	char name[LDB_NAME_MAX + LDB_HOSTNAME_MAX + 2], alias[LDB_HOSTNAME_MAX + 1];
 	struct ldb_addrs a = {0};
 	struct ldb_lease l;
-	struct ldb_read s;
+	struct ldb_lookup s;
 	int r;
 
 	r = read_begin(&s);
@@ -277,7 +263,7 @@ static int reverse(const void *addr, int af, struct hostent *result, char *buffe
 	if (r == 0)
 		r = ldb_pack_hostent(name, alias[0] ? alias : NULL, af, &a, result, buffer, buflen,
 		                     NULL);
-	ldb_cache_end(&s);
+	ldb_lookup_end(&s);
 	ldb_addrs_free(&a);
 	return r;
 }

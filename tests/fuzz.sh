@@ -17,16 +17,16 @@ rm -f /tmp/ldb-fuzz-probe.$$*
 setup_state
 SECS=${FUZZ_SECONDS:-$([ -n "${LEASE_DB_LONG:-}" ] && echo 300 || echo 5)}
 
-READER="cache db gen name pack paths query record snapshot util verify"
-WRITER="event json libvirt master publish validate"
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$B -I$S
+# The libraries, by folder (doc/design.md, "Layout"): every source of each.
+LIBS_DIRS="core store read json write"
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$B -I$S -I$S/lib
 	$(pkg-config --cflags lmdb json-c) -DLDB_MASTER_DIR=\"$T/master\"
 	-DLDB_SNAPSHOT_PATH=\"$T/run/leases.mdb\" -DLDB_LIBVIRT_DIR=\"\""
 LIBS="$(pkg-config --libs lmdb json-c) -lpthread"
-srcs() { for f in "$@"; do printf '%s ' "$S/lib/$f.c"; done; }
+srcs() { for d in "$@"; do printf '%s ' "$S"/lib/"$d"/*.c; done; }
 
 build() { # build NAME SOURCE EXTRA-CFLAGS
-	"$CLANG" $CFLAGS $3 -o "$T/$1" "$S/tests/fuzz/$2.c" $(srcs $READER $WRITER) $LIBS 2>"$T/$1.build"
+	"$CLANG" $CFLAGS $3 -o "$T/$1" "$S/tests/fuzz/$2.c" $(srcs $LIBS_DIRS) $LIBS 2>"$T/$1.build"
 }
 build fuzz-event fuzz-event "" &&
 	build fuzz-status fuzz-libvirt "" &&

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/event.h"
+#include "write/event.h"
 
 static char *fields[64];
 static int nfields;

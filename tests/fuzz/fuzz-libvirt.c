@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/libvirt.h"
-#include "lib/master.h"
+#include "write/libvirt.h"
+#include "write/master.h"
 
 static struct ldb_master *m;
 
@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/ldb-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp") >=
 	        sizeof(dir) ||
-	    !mkdtemp(dir) || ldb_master_open(dir, true, &m) < 0)
+	    !mkdtemp(dir) || ldb_master_open_writable(dir, &m) < 0)
 		abort();
 	return 0;
 }

@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lib/query.h"
-#include "lib/snapshot.h"
+#include "store/query.h"
+#include "store/snapshot.h"
 
 static char path[PATH_MAX];
 

@@ -16,9 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/master.h"
-#include "lib/publish.h"
-#include "lib/validate.h"
+#include "store/mdb-errno.h"
+#include "write/master.h"
+#include "write/publish.h"
+#include "write/tables.h"
+#include "write/validate.h"
 
 static int put_line(MDB_txn *txn, struct ldb_master *m, char *line, unsigned lineno)
 {
@@ -52,7 +54,7 @@ static int put_line(MDB_txn *txn, struct ldb_master *m, char *line, unsigned lin
 	}
 	if (ifc)
 		l.iface = ldb_str_from(ifc);
-	r = ldb_db_put(txn, &m->dbis, &l);
+	r = ldb_lease_put(txn, &m->dbis, &l);
 	if (r < 0)
 		fprintf(stderr, "mkleases: line %u: %s\n", lineno, strerror(-r));
 	return r;
@@ -96,7 +98,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "usage: mkleases [-n COUNT] MASTER_DIR SNAPSHOT\n");
 		return 1;
 	}
-	r = ldb_master_open(argv[optind], true, &m);
+	r = ldb_master_open_writable(argv[optind], &m);
 	if (r < 0) {
 		fprintf(stderr, "mkleases: %s: %s\n", argv[optind], strerror(-r));
 		return 1;

@@ -1,0 +1,26 @@
+/* String slices: how lease-db reads text it does not own. */
+#ifndef LDB_CORE_STR_H
+#define LDB_CORE_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A byte string that is not NUL-terminated; views point into argv, the
+ * environment or an LMDB map, so records are never copied to be read. */
+struct ldb_str {
+	const char *p;
+	size_t len;
+};
+
+#define LDB_STR_NULL ((struct ldb_str){NULL, 0})
+
+static inline struct ldb_str ldb_str_from(const char *s)
+{
+	return (struct ldb_str){s, s ? strlen(s) : 0};
+}
+
+/* Copy a slice into a NUL-terminated buffer; -ENAMETOOLONG if it does not fit. */
+int ldb_str_copy(char *dst, size_t size, struct ldb_str s);
+
+#endif

@@ -1,0 +1,33 @@
+/* The private master database: a normal LMDB environment in a root-only
+ * directory. Here: opening it to read (lease-db-dump --master, --check);
+ * the helper opens it to write through write/master.h. */
+#ifndef LDB_STORE_MASTER_H
+#define LDB_STORE_MASTER_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "store/schema.h"
+
+struct ldb_master {
+	MDB_env *env;
+	struct ldb_dbis dbis;
+	char *dir;
+};
+
+/* Open the master in dir read-only: -ENOENT when there is no master. */
+int ldb_master_open_readonly(const char *dir, struct ldb_master **out);
+
+/* Open the environment in dir with env_flags and its tables through
+ * open_tables (ldb_schema_open, or the writer's ldb_schema_create). The
+ * caller has checked the directory. */
+int ldb_master_open_env(const char *dir, unsigned env_flags,
+                        int (*open_tables)(MDB_txn *txn, struct ldb_dbis *dbis),
+                        struct ldb_master **out);
+
+void ldb_master_close(struct ldb_master *m);
+
+/* The master's latest committed transaction id (0 if unknown). */
+uint64_t ldb_master_txn(struct ldb_master *m);
+
+#endif

@@ -1,0 +1,614 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/name.h"
+#include "json/object.h"
+#include "store/mdb-errno.h"
+#include "write/libvirt.h"
+#include "write/tables.h"
+#include "write/validate.h"
+
+#define PROG     "lease-db-helper"
+#define MAX_FILE (64 << 20) /* larger than any real lease file */
+
+struct ldb_libvirt_target ldb_libvirt_target_of(const struct ldb_event *ev)
+{
+	struct ldb_libvirt_target lv = {NULL, NULL};
+	struct stat st;
+	bool explicit;
+
+	lv.dir = ldb_libvirt_dir(&explicit);
+	if (lv.dir && (stat(lv.dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		lv.dir = NULL;
+	/* A plain dnsmasq on a host that also has libvirt keeps out of
+	 * libvirt's files unless told otherwise. */
+	if (lv.dir && !explicit && !getenv("VIR_BRIDGE_NAME"))
+		lv.dir = NULL;
+	if (lv.dir && ev->have_iface)
+		lv.bridge = ev->lease.iface.p;
+	return lv;
+}
+
+const char *ldb_libvirt_dir(bool *explicit)
+{
+	const char *s = secure_getenv("LEASE_DB_LIBVIRT_DIR");
+
+	*explicit = s != NULL;
+	if (!s)
+		s = LDB_LIBVIRT_DIR;
+	if (*s == '\0' || strcmp(s, "none") == 0)
+		return NULL;
+	return s;
+}
+
+static int path_of(char *buf, size_t size, const char *dir, const char *name, const char *ext)
+{
+	int n = snprintf(buf, size, "%s/%s%s", dir, name, ext);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+/* Whole regular file into a NUL-terminated buffer; -ENOENT if missing. */
+static int read_file(const char *path, char **out, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (st.st_size > MAX_FILE) {
+		r = -EFBIG;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			free(buf);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+out:
+	close(fd);
+	return r;
+}
+
+/* Strict JSON: the whole text must be one value. */
+static json_object *parse_json(const char *text, size_t len, char *err, size_t errlen)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *obj;
+	enum json_tokener_error e;
+
+	if (!tok) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	e = json_tokener_get_error(tok);
+	if (!obj || e != json_tokener_success || tok->char_offset != (int)len) {
+		size_t off = (size_t)tok->char_offset;
+
+		/* Trailing whitespace is fine. */
+		if (obj && e == json_tokener_success &&
+		    strspn(text + off, " \t\r\n") == len - off) {
+			json_tokener_free(tok);
+			return obj;
+		}
+		snprintf(err, errlen, "invalid JSON at byte %zu: %s", off,
+		         e == json_tokener_success ? "trailing data" : json_tokener_error_desc(e));
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+int ldb_status_parse(const char *text, size_t len, json_object **out, char *err, size_t errlen)
+{
+	json_object *arr;
+
+	if (strspn(text, " \t\r\n") == len) {
+		*out = json_object_new_array();
+		return *out ? 0 : -ENOMEM;
+	}
+	arr = parse_json(text, len, err, errlen);
+	if (arr && !json_object_is_type(arr, json_type_array)) {
+		snprintf(err, errlen, "not a JSON array");
+		json_object_put(arr);
+		return -EBADMSG;
+	}
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		if (!json_object_is_type(json_object_array_get_idx(arr, i), json_type_object)) {
+			snprintf(err, errlen, "element %zu is not an object", i);
+			json_object_put(arr);
+			return -EBADMSG;
+		}
+	}
+	if (!arr)
+		return -EBADMSG;
+	*out = arr;
+	return 0;
+}
+
+int ldb_status_load(const char *dir, const char *bridge, json_object **out, char *err,
+                    size_t errlen)
+{
+	char path[PATH_MAX], *text = NULL, msg[256];
+	size_t len = 0;
+	int r;
+
+	r = path_of(path, sizeof(path), dir, bridge, ".status");
+	if (r < 0)
+		return r;
+	r = read_file(path, &text, &len);
+	if (r == -ENOENT) {
+		*out = json_object_new_array();
+		return *out ? 0 : -ENOMEM;
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	r = ldb_status_parse(text, len, out, msg, sizeof(msg));
+	free(text);
+	if (r == -EBADMSG)
+		snprintf(err, errlen, "%s: %s; left unchanged", path, msg);
+	return r;
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	/* "\u0000" inside a string would silently shorten it. */
+	if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int add_str(json_object *o, const char *key, const char *val)
+{
+	return ldb_json_add_str(o, key, ldb_str_from(val));
+}
+
+/* Keys in libvirt's order; the server DUID only when the event has one. */
+static json_object *new_record(const struct ldb_event *ev)
+{
+	const struct ldb_lease *l = &ev->lease;
+	bool v6 = l->family == AF_INET6;
+	char cid[LDB_HEXID_MAX + 1], duid[LDB_HEXID_MAX + 1];
+	json_object *o = json_object_new_object();
+	int r;
+
+	if (!o)
+		return NULL;
+	if (ldb_str_copy(cid, sizeof(cid), l->client_id) < 0 ||
+	    ldb_str_copy(duid, sizeof(duid), l->server_duid) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	r = add_str(o, LDB_JSON_IAID, v6 ? ev->iaid_text : NULL);
+	if (r == 0)
+		r = add_str(o, LDB_JSON_ADDR, ev->addr_text);
+	if (r == 0)
+		r = add_str(o, ldb_lease_fields[LDB_FIELD_MAC].json, ev->mac);
+	if (r == 0)
+		r = add_str(o, ldb_lease_fields[LDB_FIELD_HOSTNAME].json, ev->status_hostname);
+	if (r == 0)
+		r = add_str(o, ldb_lease_fields[LDB_FIELD_CLIENT_ID].json, cid[0] ? cid : NULL);
+	if (r == 0)
+		r = add_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json,
+		            v6 && duid[0] ? duid : NULL);
+	if (r == 0)
+		r = ldb_json_add_int(o, LDB_JSON_EXPIRY, l->expiry);
+	if (r < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int ldb_status_apply(json_object *arr, const struct ldb_event *ev)
+{
+	char duid[LDB_HEXID_MAX + 1] = "";
+	bool add = ev->action != LDB_ACTION_DEL;
+	/* libvirt's helper makes no record for an IPv6 lease it cannot tie
+	 * to a MAC, and then deletes nothing either. */
+	bool make = add && !(ev->lease.family == AF_INET6 && !ev->have_mac);
+	bool drop = !add || make;
+	json_object *rec;
+
+	if (ldb_str_copy(duid, sizeof(duid), ev->lease.server_duid) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(arr);) {
+		json_object *o = json_object_array_get_idx(arr, i);
+		const char *ip = get_str(o, LDB_JSON_ADDR), *d;
+
+		if (drop && ip && strcmp(ip, ev->addr_text) == 0) {
+			if (json_object_array_del_idx(arr, i, 1) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		/* As libvirt's helper reads the file, an IPv6 record without a
+		 * server DUID gets the one known so far (the event's, else the
+		 * first in the file), appended after its other keys. */
+		if (ip && strchr(ip, ':')) {
+			d = get_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json);
+			if (d && !duid[0])
+				snprintf(duid, sizeof(duid), "%s", d);
+			else if (!d && duid[0] &&
+			         add_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json, duid) < 0)
+				return -ENOMEM;
+		}
+		i++;
+	}
+	if (!make)
+		return 0;
+	rec = new_record(ev);
+	if (!rec)
+		return -ENOMEM;
+	if (json_object_array_add(arr, rec) < 0) {
+		json_object_put(rec);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* "<bridge>.status.XXXXXX" files are ours, left by a helper that died
+ * between creating and renaming one; writers of a bridge are serialised by
+ * the master's write transaction, so none is in progress now. */
+static void remove_stale_status(const char *dir, const char *bridge)
+{
+	char prefix[LDB_IFNAME_MAX + 16];
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s.status.", bridge);
+	if (plen >= sizeof(prefix) || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name + plen) == 6)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
+int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	const char *text;
+	int fd, r;
+
+	r = path_of(path, sizeof(path), dir, bridge, ".status");
+	if (r == 0)
+		r = path_of(tmp, sizeof(tmp), dir, bridge, ".status.XXXXXX");
+	if (r < 0)
+		return r;
+	remove_stale_status(dir, bridge);
+	/* libvirt writes an empty list as "[\n\n]". */
+	text = json_object_array_length(arr) == 0
+	           ? "[\n\n]"
+	           : json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+	                                                     JSON_C_TO_STRING_SPACED |
+	                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (r == 0)
+		r = write_all(fd, text, strlen(text));
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+/* One status record as a lease; -EINVAL (with a warning) if it does not
+ * validate. Buffers for the normalised strings come from the caller. */
+static int record_to_lease(json_object *o, const char *bridge, struct ldb_lease *l, char *mac,
+                           char *cid, char *duid, const char *self)
+{
+	const char *ip = get_str(o, LDB_JSON_ADDR),
+	           *m = get_str(o, ldb_lease_fields[LDB_FIELD_MAC].json);
+	const char *host = get_str(o, ldb_lease_fields[LDB_FIELD_HOSTNAME].json),
+	           *c = get_str(o, ldb_lease_fields[LDB_FIELD_CLIENT_ID].json);
+	const char *iaid = get_str(o, LDB_JSON_IAID),
+	           *sd = get_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json);
+	json_object *exp;
+	int fam, temp;
+
+	memset(l, 0, sizeof(*l));
+	if (!ip || ldb_parse_addr(ip, &fam, l->addr) < 0)
+		return -EINVAL;
+	l->family = (uint8_t)fam;
+	if (!json_object_object_get_ex(o, LDB_JSON_EXPIRY, &exp) ||
+	    !json_object_is_type(exp, json_type_int) || json_object_get_int64(exp) < 0)
+		return -EINVAL;
+	l->expiry = json_object_get_int64(exp);
+	if (m) {
+		if (ldb_parse_mac(m, mac) < 0)
+			return -EINVAL;
+		l->mac = ldb_str_from(mac);
+	}
+	if (c) {
+		if (ldb_parse_hexid(c, LDB_CLIENTID_MAX_OCTETS, cid) < 0)
+			return -EINVAL;
+		l->client_id = ldb_str_from(cid);
+	}
+	if (fam == AF_INET6 && sd) {
+		if (ldb_parse_hexid(sd, LDB_DUID_MAX_OCTETS, duid) < 0)
+			return -EINVAL;
+		l->server_duid = ldb_str_from(duid);
+	}
+	if (fam == AF_INET6 && iaid) {
+		if (ldb_parse_iaid(iaid, &l->iaid, &temp) < 0)
+			return -EINVAL;
+		l->flags = LDB_LEASE_HAS_IAID | (temp ? LDB_LEASE_TEMPORARY : 0);
+	}
+	/* libvirt stored whatever the client sent; only a valid name resolves. */
+	if (host && ldb_name_valid_label(ldb_str_from(host)) &&
+	    !ldb_name_reserved(ldb_str_from(host), self))
+		l->hostname = ldb_str_from(host);
+	l->iface = ldb_str_from(bridge);
+	return 0;
+}
+
+/* "imported:<bridge>": the bridge's status file is in the master. */
+static int imported_key(const char *bridge, char *key, size_t size)
+{
+	int n = snprintf(key, size, LDB_META_IMPORTED "%s", bridge);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *arr,
+                      const char *bridge)
+{
+	char mac[LDB_MAC_MAX + 1], cid[LDB_HEXID_MAX + 1], duid[LDB_HEXID_MAX + 1];
+	char key[sizeof(LDB_META_IMPORTED) + LDB_IFNAME_MAX], self[LDB_HOSTNAME_MAX + 1];
+	int n = 0, r;
+
+	ldb_self_name(self);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *o = json_object_array_get_idx(arr, i);
+		struct ldb_lease l;
+
+		if (record_to_lease(o, bridge, &l, mac, cid, duid, self) < 0) {
+			fprintf(stderr, PROG ": %s.status: skipping invalid lease %s\n", bridge,
+			        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			continue;
+		}
+		r = ldb_lease_put(txn, dbis, &l);
+		if (r < 0)
+			return r;
+		n++;
+	}
+	r = imported_key(bridge, key, sizeof(key));
+	if (r == 0)
+		r = ldb_meta_put(txn, dbis, key, ldb_str_from("1"));
+	return r < 0 ? r : n;
+}
+
+int ldb_status_imported(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bridge)
+{
+	char key[sizeof(LDB_META_IMPORTED) + LDB_IFNAME_MAX];
+	struct ldb_str v;
+	int r = imported_key(bridge, key, sizeof(key));
+
+	if (r == 0)
+		r = ldb_meta_get(txn, dbis, key, &v);
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+static bool is_macs(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".macs") == 0 && name[0] != '.';
+}
+
+/* readdir order is arbitrary; XOR of per-file hashes does not care. */
+static int macs_signature(const char *dir, uint64_t *sig)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	uint64_t acc = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct stat st;
+		uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+		if (!is_macs(de->d_name) || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+			continue;
+		h = fnv(h, de->d_name, strlen(de->d_name) + 1);
+		h = fnv(h, &st.st_size, sizeof(st.st_size));
+		h = fnv(h, &st.st_mtim, sizeof(st.st_mtim));
+		h = fnv(h, &st.st_ino, sizeof(st.st_ino));
+		acc ^= h;
+	}
+	closedir(d);
+	*sig = acc;
+	return 0;
+}
+
+static bool domain_usable(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > LDB_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ')
+			return false;
+	return true;
+}
+
+int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, size_t len,
+                  const char *label)
+{
+	char err[200], mac[LDB_MAC_MAX + 1];
+	json_object *arr;
+	int r = 0;
+
+	arr = strspn(text, " \t\r\n") == len ? NULL : parse_json(text, len, err, sizeof(err));
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		if (strspn(text, " \t\r\n") != len)
+			fprintf(stderr, PROG ": %s: %s; ignored\n", label,
+			        arr ? "not a JSON array" : err);
+		json_object_put(arr);
+		return 0;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *macs;
+		const char *dom =
+		    json_object_is_type(o, json_type_object) ? get_str(o, "domain") : NULL;
+
+		if (!dom || !domain_usable(dom) || !json_object_object_get_ex(o, "macs", &macs) ||
+		    !json_object_is_type(macs, json_type_array)) {
+			fprintf(stderr, PROG ": %s: skipping invalid entry %zu\n", label, i);
+			continue;
+		}
+		for (size_t j = 0; j < json_object_array_length(macs) && r == 0; j++) {
+			json_object *m = json_object_array_get_idx(macs, j);
+
+			if (!json_object_is_type(m, json_type_string) ||
+			    ldb_parse_mac(json_object_get_string(m), mac) < 0) {
+				fprintf(stderr, PROG ": %s: %s: skipping invalid MAC\n", label,
+				        dom);
+				continue;
+			}
+			r = ldb_guest_put(txn, dbis, ldb_str_from(dom), ldb_str_from(mac));
+		}
+	}
+	json_object_put(arr);
+	return r;
+}
+
+static int load_macs(MDB_txn *txn, const struct ldb_dbis *dbis, const char *path)
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	r = read_file(path, &text, &len);
+	if (r < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(-r));
+		return 0;
+	}
+	r = ldb_macs_load(txn, dbis, text, len, path);
+	free(text);
+	return r;
+}
+
+int ldb_guests_sync(MDB_txn *txn, const struct ldb_dbis *dbis, const char *dir)
+{
+	struct ldb_str old;
+	struct dirent *de;
+	uint64_t sig;
+	DIR *d;
+	int r;
+
+	r = macs_signature(dir, &sig);
+	if (r < 0)
+		return r;
+	r = ldb_meta_get(txn, dbis, LDB_META_MACS_SIGNATURE, &old);
+	if (r == 0 && old.len == sizeof(sig) && memcmp(old.p, &sig, sizeof(sig)) == 0)
+		return 0;
+	if (r < 0 && r != -ENOENT)
+		return r;
+
+	r = ldb_guest_clear(txn, dbis);
+	if (r < 0)
+		return r;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while (r == 0 && (de = readdir(d))) {
+		char path[PATH_MAX];
+
+		if (!is_macs(de->d_name) || path_of(path, sizeof(path), dir, de->d_name, "") < 0)
+			continue;
+		r = load_macs(txn, dbis, path);
+	}
+	closedir(d);
+	if (r == 0)
+		r = ldb_meta_put(txn, dbis, LDB_META_MACS_SIGNATURE,
+		                 (struct ldb_str){(char *)&sig, sizeof(sig)});
+	return r < 0 ? r : 1;
+}

@@ -1,0 +1,69 @@
+/* libvirt's lease directory: the <bridge>.status files libvirt's helper
+ * keeps (and libvirtd reads for `virsh net-dhcp-leases`), and the
+ * <network>.macs files that map domain names to MACs. */
+#ifndef LDB_WRITE_LIBVIRT_H
+#define LDB_WRITE_LIBVIRT_H
+
+#include <json-c/json.h>
+#include <lmdb.h>
+#include <stdbool.h>
+
+#include "store/schema.h"
+#include "write/event.h"
+
+/* The lease directory to maintain, or NULL when switched off (configured
+ * without one, or LEASE_DB_LIBVIRT_DIR set to "" or "none"). *explicit
+ * tells whether LEASE_DB_LIBVIRT_DIR named it. */
+const char *ldb_libvirt_dir(bool *explicit);
+
+/* libvirt's lease directory as far as one event goes. */
+struct ldb_libvirt_target {
+	const char *dir;    /* NULL: not in use */
+	const char *bridge; /* NULL: no <bridge>.status to keep */
+};
+
+/* The directory is used when it exists and either LEASE_DB_LIBVIRT_DIR
+ * named it or dnsmasq runs for libvirt (VIR_BRIDGE_NAME set); the bridge
+ * is the event's interface, when it has one. */
+struct ldb_libvirt_target ldb_libvirt_target_of(const struct ldb_event *ev);
+
+/* Parse the text of a status file: a JSON array of objects, blank text
+ * being an empty one; -EBADMSG with the reason in err otherwise. */
+int ldb_status_parse(const char *text, size_t len, json_object **out, char *err, size_t errlen);
+
+/* Add the domain -> MAC pairs of one .macs file's text; invalid entries are
+ * skipped with a warning naming label. */
+int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, size_t len,
+                  const char *label);
+
+/* Read <dir>/<bridge>.status: a missing or blank file is an empty list.
+ * -EBADMSG with a message in err when it is not a JSON array of objects:
+ * unlike libvirt's helper we refuse rather than start from nothing. */
+int ldb_status_load(const char *dir, const char *bridge, json_object **out, char *err,
+                    size_t errlen);
+
+/* Apply an add/old/del the way libvirt's helper does: drop the record
+ * with the same ip-address, append the new one, fill in missing IPv6
+ * server DUIDs. */
+int ldb_status_apply(json_object *arr, const struct ldb_event *ev);
+
+/* Replace <dir>/<bridge>.status atomically (temp file, fsync, rename),
+ * mode 0644, formatted as libvirt formats it. */
+int ldb_status_write(const char *dir, const char *bridge, json_object *arr);
+
+/* Import a status file's leases into the master, on bridge; records
+ * that do not validate are skipped with a warning on stderr. Returns how
+ * many were imported. */
+int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *arr,
+                      const char *bridge);
+
+/* Has bridge's status file been imported (by ldb_status_import())? 1 yes,
+ * 0 no, or a negative errno. */
+int ldb_status_imported(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bridge);
+
+/* Reload the domain -> MAC index from every <network>.macs in dir when any
+ * of them changed since the last call (name, size, mtime, inode). Returns 1
+ * when reloaded, 0 when unchanged, or -errno. */
+int ldb_guests_sync(MDB_txn *txn, const struct ldb_dbis *dbis, const char *dir);
+
+#endif

@@ -1,0 +1,444 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/files.h"
+#include "store/mdb-errno.h"
+#include "store/verify.h"
+#include "write/counter.h"
+#include "write/dirs.h"
+#include "write/publish-policy.h"
+#include "write/publish.h"
+#include "write/tables.h"
+
+#define TMP_PREFIX "."
+
+static int lock_publish(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "%s/publish.lock", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int r = -errno;
+			close(fd);
+			return r;
+		}
+	}
+	return fd;
+}
+
+/* Temporary files only exist under the publish lock, so any found while we
+ * hold it were left by a writer that died. */
+static void remove_stale(int dfd, const char *base)
+{
+	size_t plen = strlen(TMP_PREFIX), blen = strlen(base);
+	int fd = dup(dfd);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	rewinddir(d); /* the dup shares its offset with earlier scans */
+	while ((de = readdir(d))) {
+		const char *n = de->d_name, *rest = n + plen + blen;
+
+		if (strncmp(n, TMP_PREFIX, plen) != 0 || strncmp(n + plen, base, blen) != 0)
+			continue;
+		/* ".<base>[.gen|.delta].XXXXXX" */
+		if (strncmp(rest, LDB_COUNTER_SUFFIX ".", strlen(LDB_COUNTER_SUFFIX ".")) == 0)
+			rest += strlen(LDB_COUNTER_SUFFIX);
+		else if (strncmp(rest, LDB_DELTA_SUFFIX ".", strlen(LDB_DELTA_SUFFIX ".")) == 0)
+			rest += strlen(LDB_DELTA_SUFFIX);
+		if (rest[0] == '.' && strlen(rest) == 7)
+			unlinkat(dfd, n, 0);
+	}
+	closedir(d);
+}
+
+/* mkostemp() in the snapshot's directory; name gets the file's base name. */
+static int open_tmp(const char *dir, const char *base, char name[NAME_MAX + 1])
+{
+	char path[PATH_MAX];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "%s/%s%s.XXXXXX", dir, TMP_PREFIX, base);
+	if (n < 0 || (size_t)n >= sizeof(path) || strlen(base) + 8 > NAME_MAX)
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	strcpy(name, path + strlen(dir) + 1);
+	return fd;
+}
+
+/* Map the counter file read-write, creating it (temp file + rename) when it
+ * is missing or not ours; an existing one is never truncated because
+ * readers keep it mapped. */
+static int map_counter_writable(int dfd, const char *dir, const char *name,
+                                struct ldb_counter **out)
+{
+	char tmp[NAME_MAX + 1];
+	struct stat st;
+	void *p;
+	int fd, r;
+
+	fd = openat(dfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    !(st.st_mode & 022) && st.st_size == LDB_COUNTER_SIZE)
+			goto map;
+		close(fd);
+	} else if (errno != ENOENT && errno != ELOOP) {
+		return -errno;
+	}
+
+	fd = open_tmp(dir, name, tmp);
+	if (fd < 0)
+		return fd;
+	if (fchmod(fd, 0644) < 0 || ftruncate(fd, LDB_COUNTER_SIZE) < 0 ||
+	    renameat(dfd, tmp, dfd, name) < 0) {
+		r = -errno;
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		return r;
+	}
+map:
+	p = mmap(NULL, LDB_COUNTER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	r = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	*out = p;
+	ldb_counter_init(*out);
+	return 0;
+}
+
+/* The writer walks what it wrote before anyone can open it, so readers
+ * that find exactly this file (identity in the counter file) skip the walk:
+ * verification is paid once per file here, not by every process. */
+static int verify_fd(int fd)
+{
+	struct stat st;
+	void *map;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size <= 0)
+		return -EBADMSG;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	r = ldb_verify(map, (size_t)st.st_size);
+	munmap(map, (size_t)st.st_size);
+	return r;
+}
+
+/* Finish a file written to tmp (r: how writing it went): make it 0644 and
+ * durable, verify it, rename it over name and tell its identity as it is
+ * now in place (the rename changes its ctime). On any failure the
+ * temporary file is removed and the published one left alone. Consumes
+ * fd. */
+static int put_in_place(int dfd, int fd, const char *tmp, const char *name, int r,
+                        struct ldb_fileid *id)
+{
+	struct stat st;
+
+	if (r == 0 && (fchmod(fd, 0644) < 0 || fdatasync(fd) < 0))
+		r = -errno;
+	if (r == 0)
+		r = verify_fd(fd);
+	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = -errno;
+	if (r == 0 && fstat(fd, &st) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(dfd, tmp, 0);
+		return r;
+	}
+	ldb_fileid_from_stat(&st, id);
+	/* Persist the rename where the directory is not on tmpfs. */
+	(void)fsync(dfd);
+	return 0;
+}
+
+static int copy_snapshot(struct ldb_master *m, int dfd, const char *dir, const char *base,
+                         uint64_t *txn, struct ldb_fileid *id)
+{
+	char tmp[NAME_MAX + 1];
+	int fd;
+
+	fd = open_tmp(dir, base, tmp);
+	if (fd < 0)
+		return fd;
+	/* The copy below reads a transaction at least this new. */
+	*txn = ldb_master_txn(m);
+	return put_in_place(dfd, fd, tmp, base,
+	                    ldb_mdb_errno(mdb_env_copyfd2(m->env, fd, MDB_CP_COMPACT)), id);
+}
+
+struct plan {
+	size_t leases, pending;
+	uint64_t base_id; /* 0: never made */
+};
+
+static int read_plan(struct ldb_master *m, struct plan *p)
+{
+	MDB_stat st;
+	MDB_txn *txn;
+	struct ldb_str v;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
+	if (r < 0)
+		return r;
+	r = ldb_mdb_errno(mdb_stat(txn, m->dbis.lease, &st));
+	p->leases = st.ms_entries;
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_stat(txn, m->dbis.pending, &st));
+	p->pending = st.ms_entries;
+	if (r == 0 && ldb_meta_get(txn, &m->dbis, LDB_META_BASE_ID, &v) == 0 &&
+	    v.len == sizeof(p->base_id))
+		memcpy(&p->base_id, v.p, sizeof(p->base_id));
+	mdb_txn_abort(txn);
+	return r;
+}
+
+/* Name the coming full copy and start counting changes afresh. */
+static int new_base(struct ldb_master *m, uint64_t *id)
+{
+	MDB_txn *txn;
+	int r;
+
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, 0, &txn));
+	if (r < 0)
+		return r;
+	*id = mdb_txn_id(txn);
+	r = ldb_meta_put(txn, &m->dbis, LDB_META_BASE_ID,
+	                 (struct ldb_str){(const char *)id, sizeof(*id)});
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_drop(txn, m->dbis.pending, 0));
+	if (r < 0) {
+		mdb_txn_abort(txn);
+		return r;
+	}
+	return ldb_mdb_errno(mdb_txn_commit(txn));
+}
+
+struct delta_fill {
+	struct ldb_master *m;
+	MDB_txn *mt, *dt;
+	struct ldb_dbis dd;
+};
+
+static int copy_guest(const MDB_val *k, const MDB_val *v, void *p)
+{
+	struct delta_fill *f = p;
+
+	return ldb_guest_put(f->dt, &f->dd, (struct ldb_str){k->mv_data, k->mv_size},
+	                     (struct ldb_str){v->mv_data, v->mv_size});
+}
+
+/* One pending address: its lease as the master has it now, unless it was
+ * deleted; either way the delta covers it. */
+static int copy_pending(const MDB_val *k, const MDB_val *v, void *p)
+{
+	struct delta_fill *f = p;
+	MDB_val key = *k, one = {1, "1"};
+	struct ldb_lease l;
+	uint8_t addr[16];
+	int family, r;
+
+	(void)v;
+	r = ldb_addrkey_parse(k->mv_data, k->mv_size, &family, addr);
+	if (r == 0)
+		r = ldb_lease_get(f->mt, &f->m->dbis, family, addr, &l);
+	if (r == 0)
+		r = ldb_lease_put(f->dt, &f->dd, &l);
+	if (r == 0 || r == -ENOENT)
+		r = ldb_mdb_errno(mdb_put(f->dt, f->dd.changed, &key, &one, 0));
+	return r;
+}
+
+/* The delta's content: every pending address and the whole guest tables. */
+static int fill_delta(struct ldb_master *m, MDB_env *denv, uint64_t base_id, uint64_t *txnid)
+{
+	struct delta_fill f = {.m = m};
+	int r;
+
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &f.mt));
+	if (r < 0)
+		return r;
+	*txnid = mdb_txn_id(f.mt);
+	r = ldb_mdb_errno(mdb_txn_begin(denv, NULL, 0, &f.dt));
+	if (r < 0)
+		goto out_mt;
+	r = ldb_schema_create(f.dt, &f.dd);
+	if (r == 0)
+		r = ldb_meta_put(f.dt, &f.dd, LDB_META_BASE_ID,
+		                 (struct ldb_str){(const char *)&base_id, sizeof(base_id)});
+	if (r == 0)
+		r = ldb_table_walk(f.mt, m->dbis.pending, copy_pending, &f);
+	if (r == 0)
+		r = ldb_table_walk(f.mt, m->dbis.guest, copy_guest, &f);
+	if (r == 0) {
+		r = ldb_mdb_errno(mdb_txn_commit(f.dt));
+		goto out_mt;
+	}
+	mdb_txn_abort(f.dt);
+out_mt:
+	mdb_txn_abort(f.mt);
+	return r;
+}
+
+static int write_delta(struct ldb_master *m, int dfd, const char *dir, const char *base,
+                       const struct plan *p, uint64_t *txnid, struct ldb_fileid *id)
+{
+	char tmp[NAME_MAX + 1], path[PATH_MAX], dname[NAME_MAX + 1];
+	MDB_env *denv;
+	int fd, r;
+
+	r = ldb_delta_path(base, dname, sizeof(dname));
+	if (r < 0)
+		return r;
+	fd = open_tmp(dir, dname, tmp);
+	if (fd < 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/%s", dir, tmp);
+	r = ldb_mdb_errno(mdb_env_create(&denv));
+	if (r < 0)
+		return put_in_place(dfd, fd, tmp, dname, r, id);
+	r = ldb_mdb_errno(mdb_env_set_maxdbs(denv, LDB_MAXDBS));
+	if (r == 0)
+		r = ldb_mdb_errno(
+		    mdb_env_set_mapsize(denv, ((size_t)64 << 20) + p->pending * (size_t)8192));
+	/* One writer under the publish lock, durability by put_in_place(). */
+	if (r == 0)
+		r = ldb_mdb_errno(
+		    mdb_env_open(denv, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644));
+	if (r == 0)
+		r = fill_delta(m, denv, p->base_id, txnid);
+	mdb_env_close(denv);
+	return put_in_place(dfd, fd, tmp, dname, r, id);
+}
+
+static int publish_full(struct ldb_master *m, int dfd, const char *dir, const char *base,
+                        struct ldb_counter *gen, uint64_t *txn, struct ldb_fileid *fid)
+{
+	uint64_t id;
+	int r;
+
+	r = new_base(m, &id);
+	if (r == 0)
+		r = copy_snapshot(m, dfd, dir, base, txn, fid);
+	if (r < 0)
+		return r;
+	ldb_counter_set_base(gen, id);
+	return 0;
+}
+
+int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
+{
+	char dirbuf[PATH_MAX], basebuf[PATH_MAX], genname[NAME_MAX + 1], dname[NAME_MAX + 1];
+	struct ldb_counter *gen = NULL;
+	struct ldb_fileid fid;
+	const char *dir, *base;
+	struct ldb_publish_limits lim;
+	struct ldb_publish_facts facts;
+	struct plan plan;
+	struct stat st;
+	uint64_t txn = 0;
+	bool delta;
+	int lockfd, dfd, r;
+
+	if (strlen(path) >= sizeof(dirbuf))
+		return -ENAMETOOLONG;
+	strcpy(dirbuf, path);
+	strcpy(basebuf, path);
+	dir = dirname(dirbuf);
+	base = basename(basebuf);
+	if (ldb_counter_path(base, genname, sizeof(genname)) < 0 ||
+	    ldb_delta_path(base, dname, sizeof(dname)) < 0 || *base == '\0' || *base == '.')
+		return -EINVAL;
+
+	lockfd = lock_publish(m->dir);
+	if (lockfd < 0)
+		return lockfd;
+	r = ldb_secure_dir(dir, 0755, S_IWGRP | S_IWOTH);
+	if (r < 0)
+		goto out_lock;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0) {
+		r = -errno;
+		goto out_lock;
+	}
+	remove_stale(dfd, base);
+	r = map_counter_writable(dfd, dir, genname, &gen);
+	if (r < 0)
+		goto out_dir;
+
+	/* Coalesce: a writer that queued behind us may find its change already
+	 * published by our copy. */
+	if (ldb_counter_txn(gen) >= need_txn && need_txn != 0 &&
+	    fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		goto out_gen;
+
+	r = read_plan(m, &plan);
+	if (r < 0)
+		goto out_gen;
+	facts = (struct ldb_publish_facts){
+	    .leases = plan.leases,
+	    .pending = plan.pending,
+	    .base_id = plan.base_id,
+	    .published_base_id = ldb_counter_base(gen),
+	    .base_on_disk =
+	        fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode),
+	};
+	ldb_publish_limits_get(&lim);
+	delta = ldb_publish_wants_delta(&facts, &lim);
+	r = delta ? write_delta(m, dfd, dir, base, &plan, &txn, &fid)
+	          : publish_full(m, dfd, dir, base, gen, &txn, &fid);
+	if (r < 0)
+		goto out_gen;
+	ldb_counter_publish(gen, txn, delta ? NULL : &fid, delta ? &fid : NULL);
+	/* The previous base's delta no longer applies (readers ignore it: its
+	 * base-id differs). Removed only after the bump, so a reader that
+	 * opened the old base cannot find its delta gone without noticing. */
+	if (!delta && unlinkat(dfd, dname, 0) < 0 && errno != ENOENT)
+		r = -errno;
+
+out_gen:
+	munmap(gen, LDB_COUNTER_SIZE);
+out_dir:
+	close(dfd);
+out_lock:
+	close(lockfd);
+	return r;
+}

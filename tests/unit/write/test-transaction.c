@@ -1,0 +1,189 @@
+/* The event transaction (write/transaction.c): one dnsmasq event, one
+ * write transaction on the master, with libvirt's status file imported
+ * and kept. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "store/mdb-errno.h"
+#include "store/tables.h"
+#include "tests/unit/tap.h"
+#include "tests/unit/write/fake-env.h"
+#include "write/master.h"
+#include "write/transaction.h"
+
+static struct ldb_master *m;
+static struct ldb_event ev;
+static struct ldb_event_kept kept;
+
+/* Parse "action args..." with env and run the transaction. */
+static int event(const struct ldb_libvirt_target *lv, const char **env, int nargs,
+                 char *const *args, uint64_t *txnid)
+{
+	static const struct ldb_libvirt_target none;
+	char err[256];
+	uint64_t id = 0;
+	int r;
+
+	fake_env = env;
+	r = ldb_event_parse(nargs, args, getenv_fake, &ev, err, sizeof(err));
+	if (r < 0) {
+		printf("# parse: %s\n", err);
+		return r;
+	}
+	r = ldb_event_transaction(m, &ev, &kept, lv ? lv : &none, &id);
+	if (txnid)
+		*txnid = id;
+	return r;
+}
+
+/* The stored lease at text, its fields copied out; -ENOENT if none. */
+struct stored {
+	char host[64], mac[64], iface[16];
+};
+
+static int stored(const char *text, struct stored *s)
+{
+	struct ldb_lease l;
+	uint8_t addr[16] = {0};
+	int family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	MDB_txn *txn;
+	int r;
+
+	inet_pton(family, text, addr);
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
+	if (r < 0)
+		return r;
+	r = ldb_lease_get(txn, &m->dbis, family, addr, &l);
+	if (r == 0 && s)
+		r = ldb_str_copy(s->host, sizeof(s->host), l.hostname) ||
+		    ldb_str_copy(s->mac, sizeof(s->mac), l.mac) ||
+		    ldb_str_copy(s->iface, sizeof(s->iface), l.iface);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/ldb-test-transaction.XXXXXX", mdir[64], lvdir[64], path[128];
+	const char *env_v4[] = {"DNSMASQ_INTERFACE=br0", "DNSMASQ_LEASE_EXPIRES=0", NULL};
+	const char *env_noif[] = {"DNSMASQ_LEASE_EXPIRES=0", NULL};
+	const char *env_v6[] = {"DNSMASQ_INTERFACE=br0", "DNSMASQ_LEASE_EXPIRES=0",
+	                        "DNSMASQ_IAID=7", "DNSMASQ_MAC=52:54:00:00:00:06", NULL};
+	const char *env_v6_nomac[] = {"DNSMASQ_INTERFACE=br0", "DNSMASQ_LEASE_EXPIRES=0",
+	                              "DNSMASQ_IAID=7", NULL};
+	const char *env_lv[] = {"DNSMASQ_INTERFACE=virbr0", "DNSMASQ_LEASE_EXPIRES=0", NULL};
+	struct ldb_libvirt_target lv;
+	struct stored s;
+	uint64_t t1, t2, before;
+
+	if (!mkdtemp(dir)) {
+		printf("1..0 # SKIP mkdtemp: %s\n", strerror(errno));
+		return 0;
+	}
+	snprintf(mdir, sizeof(mdir), "%s/master", dir);
+	snprintf(lvdir, sizeof(lvdir), "%s/libvirt", dir);
+	if (ldb_master_open_writable(mdir, &m) < 0) {
+		printf("Bail out! cannot create a master in %s\n", mdir);
+		return 1;
+	}
+
+	is_int(event(NULL, env_v4, 4, (char *[]){"add", "52:54:00:00:00:01", "10.0.0.1", "alpha"},
+	             &t1),
+	       0, "add: recorded");
+	ok(stored("10.0.0.1", &s) == 0 && strcmp(s.host, "alpha") == 0 &&
+	       strcmp(s.mac, "52:54:00:00:00:01") == 0 && strcmp(s.iface, "br0") == 0,
+	   "add: the lease has the event's hostname, MAC and interface");
+	ok(t1 != 0 && ldb_master_txn(m) == t1,
+	   "add: one write transaction, the one whose id is returned (%llu)",
+	   (unsigned long long)t1);
+
+	is_int(event(NULL, env_noif, 4, (char *[]){"old", "52:54:00:00:00:01", "10.0.0.1", "beta"},
+	             &t2),
+	       0, "old without DNSMASQ_INTERFACE: recorded");
+	ok(stored("10.0.0.1", &s) == 0 && strcmp(s.host, "beta") == 0 &&
+	       strcmp(s.iface, "br0") == 0,
+	   "old without DNSMASQ_INTERFACE: new hostname, the stored interface kept");
+	is_int(t2, t1 + 1, "old: the next write transaction, exactly one");
+
+	is_int(event(NULL, env_v6, 4, (char *[]){"add", "00:01:02", "fd00::6", "gamma"}, NULL), 0,
+	       "IPv6 add with DNSMASQ_MAC: recorded");
+	is_int(
+	    event(NULL, env_v6_nomac, 4, (char *[]){"old", "00:01:02", "fd00::6", "gamma"}, NULL),
+	    0, "IPv6 old without DNSMASQ_MAC: recorded");
+	ok(stored("fd00::6", &s) == 0 && strcmp(s.mac, "52:54:00:00:00:06") == 0,
+	   "IPv6 old without DNSMASQ_MAC: the stored MAC kept");
+
+	before = ldb_master_txn(m);
+	is_int(event(NULL, env_v4, 1, (char *[]){"init"}, NULL), 0, "init: no error");
+	ok(stored("10.0.0.1", NULL) == 0 && stored("fd00::6", NULL) == 0,
+	   "init: every lease still there");
+
+	is_int(event(NULL, env_v4, 3, (char *[]){"del", "52:54:00:00:00:01", "10.0.0.1"}, NULL), 0,
+	       "del: done");
+	is_int(stored("10.0.0.1", NULL), -ENOENT, "del: the lease is gone");
+	ok(stored("fd00::6", NULL) == 0, "del: other leases stay");
+	is_int(event(NULL, env_v4, 3, (char *[]){"del", "52:54:00:00:00:09", "10.0.0.9"}, NULL), 0,
+	       "del of an address with no lease: not an error");
+	/* LMDB commits a write transaction that changed nothing without a new
+	 * transaction id: init and the del of nothing leave no trace. */
+	is_int(ldb_master_txn(m), before + 1,
+	       "only the del that removed a lease wrote to the master");
+
+	/* libvirt: the bridge's status file is imported on its first event. */
+	if (mkdir(lvdir, 0755) < 0) {
+		printf("Bail out! mkdir %s\n", lvdir);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/virbr0.status", lvdir);
+	write_file(path, "[{\"ip-address\": \"192.168.122.3\", \"mac-address\": "
+	                 "\"52:54:00:00:00:03\", \"hostname\": \"imported\", "
+	                 "\"expiry-time\": 0}]\n");
+	lv = (struct ldb_libvirt_target){lvdir, "virbr0"};
+	is_int(event(&lv, env_lv, 4,
+	             (char *[]){"add", "52:54:00:00:00:04", "192.168.122.4", "fresh"}, NULL),
+	       0, "libvirt: first event on the bridge recorded");
+	ok(stored("192.168.122.3", &s) == 0 && strcmp(s.host, "imported") == 0 &&
+	       strcmp(s.iface, "virbr0") == 0,
+	   "libvirt: the status file's lease imported, on the bridge");
+	ok(stored("192.168.122.4", NULL) == 0, "libvirt: the event's lease recorded too");
+	is_int(event(&lv, env_lv, 3, (char *[]){"del", "52:54:00:00:00:03", "192.168.122.3"}, NULL),
+	       0, "libvirt: del of the imported lease");
+	is_int(event(&lv, env_lv, 4,
+	             (char *[]){"old", "52:54:00:00:00:04", "192.168.122.4", "fresh"}, NULL),
+	       0, "libvirt: a later event on the bridge");
+	is_int(stored("192.168.122.3", NULL), -ENOENT,
+	       "libvirt: imported once only (the deleted lease does not come back)");
+
+	/* A status file that is not a JSON array: nothing changes. */
+	write_file(path, "{not json");
+	before = ldb_master_txn(m);
+	ok(event(&lv, env_lv, 4, (char *[]){"add", "52:54:00:00:00:05", "192.168.122.5", "late"},
+	         NULL) < 0,
+	   "libvirt: an invalid status file fails the event");
+	is_int(stored("192.168.122.5", NULL), -ENOENT, "libvirt: ... and records nothing");
+	ok(ldb_master_txn(m) == before, "libvirt: ... no transaction committed");
+
+	ldb_master_close(m);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		printf("# could not remove %s\n", dir);
+	return tap_done();
+}
