@@ -10,51 +10,51 @@ private_host
 setup_state
 isolate "$T/nsswitch.conf" "$T/hosts" || bail "cannot isolate the test from the host"
 
-# check NSSWITCH-LINE [env...]: run --check with that hosts: line (written
-# into the file bound over /etc/nsswitch.conf).
-check() {
+# run_check NSSWITCH-LINE [env...]: run --check with that hosts: line
+# (written into the file bound over /etc/nsswitch.conf).
+run_check() {
 	local line=$1
 	shift
 	printf '%s\n' "$line" >"$T/nsswitch.conf"
 	env "$@" "$DUMP" --check ${JSON:+--json}
 }
 
-out=$(check "hosts: files dns")
+out=$(run_check "hosts: files dns")
 rc=$?
 echo "$out" | sed 's/^/# /'
 is "broken set-up: exit 4" "$rc" 4
-ok $(grep -q '^FAIL  nsswitch leasedb .*not on the hosts: line' <<<"$out"; echo $?) "names the missing nsswitch entry"
-ok $(grep -q '^FAIL  module leasedb .*not found where glibc looks' <<<"$out"; echo $?) "names the module glibc cannot find"
-ok $(grep -q '^FAIL  snapshot .*missing' <<<"$out"; echo $?) "names the missing snapshot"
-ok $(grep -q '^verdict: .* problems found' <<<"$out"; echo $?) "ends with a verdict"
+check "names the missing nsswitch entry" grep -q '^FAIL  nsswitch leasedb .*not on the hosts: line' <<<"$out"
+check "names the module glibc cannot find" grep -q '^FAIL  module leasedb .*not found where glibc looks' <<<"$out"
+check "names the missing snapshot" grep -q '^FAIL  snapshot .*missing' <<<"$out"
+check "ends with a verdict" grep -q '^verdict: .* problems found' <<<"$out"
 is "one line per check" "$(grep -vc '^verdict' <<<"$out")" 8
-is "--json: the verdict for machines" "$(JSON=1 check "hosts: files dns" | jq -r .verdict)" problems
+is "--json: the verdict for machines" "$(JSON=1 run_check "hosts: files dns" | jq -r .verdict)" problems
 
-out=$(check "hosts: files resolve [!UNAVAIL=return] leasedb dns" LD_LIBRARY_PATH="$NSSLIB")
-ok $(grep -q '^FAIL  nsswitch leasedb .*never reached.*\[!UNAVAIL=return\]' <<<"$out"; echo $?) "flags [!UNAVAIL=return] before leasedb"
-out=$(check "hosts: files dns [NOTFOUND=return] leasedb" LD_LIBRARY_PATH="$NSSLIB")
-ok $(grep -q '^FAIL  nsswitch leasedb .*never reached' <<<"$out"; echo $?) "flags [NOTFOUND=return] before leasedb"
-out=$(check "hosts: files dns leasedb" LD_LIBRARY_PATH="$NSSLIB")
-ok $(grep -q '^warn  nsswitch leasedb .*after DNS' <<<"$out"; echo $?) "warns when DNS comes first"
+out=$(run_check "hosts: files resolve [!UNAVAIL=return] leasedb dns" LD_LIBRARY_PATH="$NSSLIB")
+check "flags [!UNAVAIL=return] before leasedb" grep -q '^FAIL  nsswitch leasedb .*never reached.*\[!UNAVAIL=return\]' <<<"$out"
+out=$(run_check "hosts: files dns [NOTFOUND=return] leasedb" LD_LIBRARY_PATH="$NSSLIB")
+check "flags [NOTFOUND=return] before leasedb" grep -q '^FAIL  nsswitch leasedb .*never reached' <<<"$out"
+out=$(run_check "hosts: files dns leasedb" LD_LIBRARY_PATH="$NSSLIB")
+check "warns when DNS comes first" grep -q '^warn  nsswitch leasedb .*after DNS' <<<"$out"
 
 # A working set-up: a real dnsmasq running the helper, a lease, the modules.
 . "$TOP_SRCDIR/tests/netns.sh"
 trap 'ns_down; cleanup_state' EXIT
 ns_up && ns_dnsmasq || bail "dnsmasq"
 DNSMASQ_LEASE_EXPIRES=0 "$HELPER" add 52:54:00:00:00:01 10.77.0.99 checkme || bail "helper"
-out=$(check "hosts: files leasedb leasedb_guest dns" LD_LIBRARY_PATH="$NSSLIB")
+out=$(run_check "hosts: files leasedb leasedb_guest dns" LD_LIBRARY_PATH="$NSSLIB")
 rc=$?
 echo "$out" | sed 's/^/# /'
 is "working set-up: exit 0" "$rc" 0
-ok $(grep -q '^ok    module leasedb .*libnss_leasedb.so.2' <<<"$out"; echo $?) "finds the module"
-ok $(grep -q '^ok    snapshot .*1 leases' <<<"$out"; echo $?) "counts the leases in the snapshot"
-ok $(grep -q '^ok    snapshot fresh' <<<"$out"; echo $?) "the snapshot is fresh"
-ok $(grep -q "^ok    dnsmasq .*1 running with lease-db-helper (pid $(cat "$T/dnsmasq.pid"))" <<<"$out"; echo $?) "finds dnsmasq running the helper"
-ok $(grep -q '^ok    lookup .*"checkme").*10.77.0.99' <<<"$out"; echo $?) "a real lookup of a known lease works"
-is "--json verdict ok" "$(JSON=1 check "hosts: files leasedb leasedb_guest dns" LD_LIBRARY_PATH="$NSSLIB" | jq -r .verdict)" ok
+check "finds the module" grep -q '^ok    module leasedb .*libnss_leasedb.so.2' <<<"$out"
+check "counts the leases in the snapshot" grep -q '^ok    snapshot .*1 leases' <<<"$out"
+check "the snapshot is fresh" grep -q '^ok    snapshot fresh' <<<"$out"
+check "finds dnsmasq running the helper" grep -q "^ok    dnsmasq .*1 running with lease-db-helper (pid $(cat "$T/dnsmasq.pid"))" <<<"$out"
+check "a real lookup of a known lease works" grep -q '^ok    lookup .*"checkme").*10.77.0.99' <<<"$out"
+is "--json verdict ok" "$(JSON=1 run_check "hosts: files leasedb leasedb_guest dns" LD_LIBRARY_PATH="$NSSLIB" | jq -r .verdict)" ok
 
 # The master moved on without a publication: stale.
 LEASE_DB_SNAPSHOT=$T/elsewhere/leases.mdb DNSMASQ_LEASE_EXPIRES=0 "$HELPER" add 52:54:00:00:00:02 10.77.0.98 other
-out=$(check "hosts: files leasedb dns" LD_LIBRARY_PATH="$NSSLIB")
-ok $(grep -q '^FAIL  snapshot fresh .*changes the snapshot lacks' <<<"$out"; echo $?) "a stale snapshot is flagged"
+out=$(run_check "hosts: files leasedb dns" LD_LIBRARY_PATH="$NSSLIB")
+check "a stale snapshot is flagged" grep -q '^FAIL  snapshot fresh .*changes the snapshot lacks' <<<"$out"
 done_testing

@@ -44,7 +44,7 @@ for t in $(seq "$TRIALS"); do
 	if [ "${args[0]}" = del ]; then unset "model[$ip]"; else model[$ip]=c$t; fi
 	[ -z "$(ls -A "$T/run" | grep '^\.')" ] || leftovers=$((leftovers + 1))
 done
-ok $(( killed == 0 )) "$killed of $TRIALS helpers were killed mid-way ($finished finished)"
+ok_if '(( killed > 0 ))' "$killed of $TRIALS helpers were killed mid-way ($finished finished)"
 is "the master opened after every crash" "$bad_open" 0
 is "the master held every completed event after every crash" "$bad_master" 0
 is "the snapshot showed every completed event after every crash" "$bad_snap" 0
@@ -59,5 +59,7 @@ if command -v strace >/dev/null; then
 		"$HELPER" add 52:54:00:00:00:02 10.201.0.1 power 2>/dev/null |
 		grep -oE 'fdatasync|rename' | awk '!seen[$0]++' | tr '\n' ' ')
 	is "fdatasync of the master comes before any rename" "$order" "fdatasync rename "
+else
+	skip "strace not installed (it shows the order of fdatasync and rename)"
 fi
 done_testing

@@ -35,19 +35,26 @@ for i in $(seq "$events"); do
 	n=${names[$((i % 5))]}
 	[ "$(nss_addrs "$n")" = "$(model_addrs "$n")" ] || bad_nss=$((bad_nss + 1))
 done
-ok $(( deltas == 0 )) "$deltas of $events publications left a delta in place"
-ok $(( bases < 2 )) "$bases new bases were published along the way"
+ok_if '(( deltas > 0 ))' "$deltas of $events publications left a delta in place"
+ok_if '(( bases >= 2 ))' "$bases new bases were published along the way"
 is "lease-db-dump matched the model after every event" "$bad_dump" 0
 is "the NSS module matched the model after every event" "$bad_nss" 0
 
-# A delta made for another base is ignored, never mixed in.
-cp "$LEASE_DB_SNAPSHOT.delta" "$T/old.delta" 2>/dev/null || helper add 52:54:00:00:01:01 10.0.1.1 x
-cp "$LEASE_DB_SNAPSHOT.delta" "$T/old.delta"
-before=$(view)
-for i in $(seq 8); do helper add 52:54:00:00:02:0$i 10.0.2.$i filler$i; done
+# A delta made for another base is ignored, never mixed in. A delta that
+# holds 10.0.1.1 as "stale" is kept aside, that lease is deleted and new
+# bases are published, then the kept delta is put back: were it mixed in,
+# "stale" would answer again.
+for i in $(seq 8); do
+	helper add 52:54:00:00:01:01 10.0.1.1 stale || bail "add failed"
+	[ -e "$LEASE_DB_SNAPSHOT.delta" ] && break
+done
+check "a delta holding 10.0.1.1 stale was published" cp "$LEASE_DB_SNAPSHOT.delta" "$T/old.delta"
+check "... and answers" grep -qx '10.0.1.1 stale' <<<"$(view)"
+helper del 52:54:00:00:01:01 10.0.1.1 || bail "del failed"
+for i in $(seq 8); do helper add 52:54:00:00:02:0$i 10.0.2.$i filler$i || bail "add failed"; done
 rm -f "$LEASE_DB_SNAPSHOT.delta"
 after=$(view)
+ok_if '[[ -n $after && $after != *"10.0.1.1 stale"* ]]' "the base moved on: it has leases, 10.0.1.1 not among them"
 cp "$T/old.delta" "$LEASE_DB_SNAPSHOT.delta"
-is "a stale delta (its base-id differs) changes nothing" "$(view)" "$after"
-ok $([ "$before" != "$after" ]; echo $?) "... (the base did move on)"
+is "the stale delta (its base-id differs) changes nothing" "$(view)" "$after"
 done_testing

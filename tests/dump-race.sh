@@ -75,7 +75,7 @@ touch "$T/stop"
 wait $ppid
 is "the publisher never failed" "$(cat "$T/publish.out")" ""
 p=$(cat "$T/published")
-ok $((p < 20)) "$p events were published during $dumps dumps"
+ok_if '(( p >= 20 ))' "$p events were published during $dumps dumps"
 is "every dump exited 0" "$failed of $dumps failed" "0 of $dumps failed"
 is "every dump listed every lease acknowledged before it started" \
 	"$missing of $dumps missed some" "0 of $dumps missed some"

@@ -34,10 +34,8 @@ for u in root nobody; do
 	is "$u: domain name resolves to its leases, both families" "$(resolve $u web-vm | tr '\n' ' ')" "192.168.122.10 fd00::10 "
 	is "$u: domain with a dot, leases on two bridges" "$(resolve $u DB.VM | tr '\n' ' ')" "192.168.100.30 192.168.122.20 "
 	is "$u: domain.lease-domain" "$(resolve $u -4 web-vm.lan.test)" 192.168.122.10
-	resolve $u differenthostname >/dev/null 2>&1
-	ok $(( $? != 2 )) "$u: the lease's own hostname is not a guest name"
-	resolve $u iso >/dev/null 2>&1
-	ok $(( $? != 2 )) "$u: a domain without a lease: not found"
+	is "$u: the lease's own hostname is not a guest name" "$(lookup $u differenthostname)" "not found"
+	is "$u: a domain without a lease: not found" "$(lookup $u iso)" "not found"
 	is "$u: reverse lookup gives the domain name" "$(as $u "$GAI" -r 192.168.100.30)" db.vm
 done
 
@@ -49,7 +47,9 @@ if command -v strace >/dev/null; then
 	is "unchanged .macs files are not read" "$(opened 52:54:00:00:00:07 192.168.122.70 seven)" 0
 	touch "$L/default.macs"
 	n=$(opened 52:54:00:00:00:07 192.168.122.70 seven)
-	ok $(( ${n:-0} == 0 )) "a touched .macs file is read again"
+	ok_if '(( ${n:-0} > 0 ))' "a touched .macs file is read again (opened $n times)"
+else
+	skip "strace not installed (it counts the opens of .macs files)"
 fi
 cat >"$L/isolated.macs" <<'JSON'
 [ { "domain": "iso", "macs": [ "52:54:00:00:00:09" ] },
@@ -61,13 +61,12 @@ is "... and the new guest's lease" "$(resolve nobody -4 iso)" 192.168.122.90
 printf '{ not json' >"$L/broken.macs"
 err=$(add virbr0 52:54:00:00:00:04 192.168.122.40 four 2>&1)
 ok $? "an invalid .macs file does not fail the event"
-ok $(grep -q 'broken.macs: invalid JSON' <<<"$err"; echo $?) "... it is named on stderr: $err"
+check "... it is named on stderr: $err" grep -q 'broken.macs: invalid JSON' <<<"$err"
 is "... and the other files still count" "$(resolve nobody -4 renamed)" 192.168.122.20
 rm "$L/broken.macs"
 rm "$L/isolated.macs"
 add virbr0 52:54:00:00:00:05 192.168.122.50 five
-resolve nobody iso >/dev/null 2>&1
-ok $(( $? != 2 )) "a removed .macs file takes its domains with it"
+is "a removed .macs file takes its domains with it" "$(lookup nobody iso)" "not found"
 
 printf 'hosts: files leasedb leasedb_guest\n' >"$T/nsswitch.conf"
 is "both modules in one nsswitch.conf: hostname" "$(resolve nobody -4 dbsecond)" 192.168.100.30

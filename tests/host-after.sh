@@ -37,7 +37,7 @@ for p in /var/lib/libvirt $(host_paths); do
 	[ "$p" = /var/lib/libvirt ] && exact=1
 	all=$(diff <(keep "$p" "$exact" "" <"$base") <(keep "$p" "$exact" "" <<<"$now"))
 	d=$(diff <(keep "$p" "$exact" 1 <"$base") <(keep "$p" "$exact" 1 <<<"$now"))
-	ok $([ -z "$d" ]; echo $?) "$p unchanged by the suite"
+	ok_if '[ -z "$d" ]' "$p unchanged by the suite"
 	if [ -n "$d" ]; then
 		echo "# changed during the run (< before, > after):"
 		sed 's/^/#   /' <<<"$d"

@@ -89,15 +89,15 @@ is "$TRIALS damaged files ($unavail refused as UNAVAIL): no crash, no hang" "$ba
 # The helper's directories.
 chown 1234 "$LEASE_DB_DIR"
 helper add 52:54:00:00:00:01 10.0.0.1 x 2>/dev/null
-ok $(( $? != 3 )) "a master directory owned by another user is refused"
+is "a master directory owned by another user is refused (exit 3)" "$?" 3
 chown 0 "$LEASE_DB_DIR"
 chown 1234 "$T/run"
 helper add 52:54:00:00:00:01 10.0.0.1 x 2>/dev/null
-ok $(( $? != 3 )) "a run directory owned by another user is refused"
+is "a run directory owned by another user is refused (exit 3)" "$?" 3
 chown 0 "$T/run"
 chmod 0777 "$T/run"
 helper add 52:54:00:00:00:01 10.0.0.1 x 2>/dev/null
-ok $(( $? != 3 )) "a world-writable run directory is refused"
+is "a world-writable run directory is refused (exit 3)" "$?" 3
 chmod 0755 "$T/run"
 echo victim >"$T/victim"
 rm -f "$T/run/leases.mdb.gen"
@@ -105,10 +105,10 @@ ln -s "$T/victim" "$T/run/leases.mdb.gen"
 helper add 52:54:00:00:00:01 10.0.0.1 x
 ok $? "a symlink planted as the counter file does not stop the helper"
 is "... it is not followed" "$(cat "$T/victim")" victim
-ok $([ -f "$T/run/leases.mdb.gen" ] && [ ! -L "$T/run/leases.mdb.gen" ]; echo $?) "... it is replaced by a regular file"
+ok_if '[ -f "$T/run/leases.mdb.gen" ] && [ ! -L "$T/run/leases.mdb.gen" ]' "... it is replaced by a regular file"
 rm -f "$LEASE_DB_DIR/publish.lock"
 ln -s "$T/victim" "$LEASE_DB_DIR/publish.lock"
 helper add 52:54:00:00:00:01 10.0.0.1 x 2>/dev/null
-ok $(( $? != 3 )) "a symlink planted as the publish lock is refused"
+is "a symlink planted as the publish lock is refused (exit 3)" "$?" 3
 is "... and not followed" "$(cat "$T/victim")" victim
 done_testing

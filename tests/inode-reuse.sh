@@ -40,7 +40,7 @@ mount_fs() {
 for fs in ext4 tmpfs; do
 	why=$(mount_fs $fs)
 	if [ -n "$why" ]; then
-		ok 0 "# SKIP $fs: $why"
+		skip "$fs: $why"
 		continue
 	fi
 	mkdir -m 755 "$T/$fs/run"

@@ -28,21 +28,53 @@ unset LEASE_DB_NSSWITCH
 t_n=0
 t_failed=0
 
-ok() { # ok STATUS DESCRIPTION
+# The assertions. Each passes or fails one TAP test and returns 0 when it
+# passed, 1 when not (so `check ... || bail ...` stops a test whose set-up
+# failed). Say what is checked the way it is checked: ok takes an exit
+# status, so `ok $((x == 0))` would pass when x is NOT 0; write
+# `ok_if '(( x == 0 ))'` or `is DESC "$x" 0` instead.
+
+ok() { # ok STATUS DESCRIPTION : passes when STATUS (an exit status) is 0
 	t_n=$((t_n + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $t_n - $2"
-	else
-		echo "not ok $t_n - $2"
-		t_failed=$((t_failed + 1))
+		return 0
 	fi
+	echo "not ok $t_n - $2"
+	t_failed=$((t_failed + 1))
+	return 1
 }
 
-check() { # check DESCRIPTION CMD... : ok when CMD succeeds
+check() { # check DESCRIPTION CMD... : passes when CMD succeeds
 	local d=$1
 	shift
 	"$@"
 	ok $? "$d"
+}
+
+# check_not DESCRIPTION CMD... : passes when CMD answers no, with exit
+# status 1 (grep finding nothing, test being false). Any other status fails
+# too: grep's 2 for a file it cannot read, 127 for a missing command. A
+# search of output that was never written is not "nothing found".
+check_not() {
+	local d=$1 rc
+	shift
+	"$@"
+	rc=$?
+	[ "$rc" -eq 1 ] && { ok 0 "$d"; return; }
+	ok 1 "$d"
+	echo "#   want exit status 1 (no), got $rc: $*"
+	return 1
+}
+
+# ok_if CONDITION DESCRIPTION : passes when the shell CONDITION succeeds,
+# run with eval where the caller's variables are seen (not its positional
+# parameters): ok_if '(( deltas > 0 ))' "...", ok_if '[[ $a == 10.* ]]' "...".
+ok_if() {
+	eval "$1"
+	ok $? "$2" && return 0
+	echo "#   false: $1"
+	return 1
 }
 
 is() { # is DESCRIPTION GOT WANT
@@ -51,7 +83,15 @@ is() { # is DESCRIPTION GOT WANT
 	else
 		ok 1 "$1"
 		printf '%s\n' "# got:" "$2" "# want:" "$3" | sed 's/^/#   /'
+		return 1
 	fi
+}
+
+# skip REASON : one assertion that cannot be made here, reported as SKIP
+# (never as a pass) with the reason. skip_all when the whole test cannot run.
+skip() {
+	t_n=$((t_n + 1))
+	echo "ok $t_n # SKIP $*"
 }
 
 skip_all() {
@@ -232,6 +272,21 @@ reader_read() {
 reader_stop() {
 	exec 7>&- 8<&-
 	wait "$READER_PID"
+}
+
+# lookup USER [-4|-6|-r] NAME : what resolve prints; "not found" when NAME
+# does not resolve (gai's exit 2), "error N" when the lookup failed in any
+# other way. An assertion that a name is not answered must not pass on a
+# lookup that never happened.
+lookup() {
+	local out rc
+	out=$(resolve "$@" 2>/dev/null)
+	rc=$?
+	case $rc in
+	0) printf '%s\n' "$out" ;;
+	2) echo "not found" ;;
+	*) echo "error $rc" ;;
+	esac
 }
 
 # Debian's libvirt_leaseshelper: installed, or unpacked by run-tests.sh

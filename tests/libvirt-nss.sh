@@ -86,6 +86,8 @@ compare() {
 	# errno means nothing beside NOTFOUND/UNAVAIL; libvirt leaves junk there.
 	l=$(theirs "$lso" "$svc" "$call" "$fam" "$name" ${BUFLEN:-} | sed -E "$norm")
 	o=$(ours "$oso" "$osvc" "$call" "$fam" "$name" ${BUFLEN:-} | sed -E "$norm")
+	# Two empty answers (nssq did not run) are no agreement.
+	l=${l:-"(no answer from libvirt's module)"} o=${o:-"(no answer from ours)"}
 	if [ $# -gt 4 ]; then
 		is "$osvc $call $fam '$name': libvirt differs ($5)" "$l" "$6"
 		is "... ours is right" "$o" "$7"

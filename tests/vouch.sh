@@ -35,7 +35,7 @@ is "published again: trusted again" "$(maps again)" 1
 truncate -s 32M "$T/fs.img" && mkfs.ext4 -q -I 128 "$T/fs.img" 2>/dev/null &&
 	mkdir "$T/mnt" && mount -o loop "$T/fs.img" "$T/mnt" 2>/dev/null
 if [ $? -ne 0 ]; then
-	echo "# SKIP ext4 with 128-byte inodes: cannot loop-mount here"
+	skip "ext4 with 128-byte inodes: cannot make or loop-mount one here"
 else
 	chmod 755 "$T/mnt"
 	export LEASE_DB_SNAPSHOT=$T/mnt/run/leases.mdb

@@ -160,8 +160,17 @@ static void test_threads(void)
 	int pub = 0;
 
 	stop_threads = 0;
-	for (int i = 0; i < 4; i++)
-		pthread_create(&th[i], NULL, reader, NULL);
+	for (int i = 0; i < 4; i++) {
+		int r = pthread_create(&th[i], NULL, reader, NULL);
+
+		if (r != 0) {
+			ok(0, "start reader thread %d: %s", i, strerror(r));
+			stop_threads = 1;
+			for (int j = 0; j < i; j++)
+				pthread_join(th[j], NULL);
+			return;
+		}
+	}
 	for (int i = 0; i < 10; i++) {
 		char line[64];
 		snprintf(line, sizeof(line), "churn%d 10.8.0.%d 0\n", i, i + 1);
@@ -185,10 +194,20 @@ static void test_fork(void)
 	pid_t pid;
 
 	ok(count_many() == 40, "parent looked up before fork");
-	if (pipe(go) < 0)
+	/* Without a pipe or a child nothing below can be checked: that is a
+	 * failure, never a silent pass. */
+	if (pipe(go) < 0) {
+		ok(0, "pipe for the child: %s", strerror(errno));
 		return;
+	}
 	fflush(stdout);
 	pid = fork();
+	if (pid < 0) {
+		ok(0, "fork: %s", strerror(errno));
+		close(go[0]);
+		close(go[1]);
+		return;
+	}
 	if (pid == 0) {
 		char c, a[2][INET6_ADDRSTRLEN];
 		enum nss_status st;
@@ -204,7 +223,8 @@ static void test_fork(void)
 	ok(publish("afterfork 10.10.0.1 0\n") == 0, "published after fork");
 	if (write(go[1], "x", 1) != 1)
 		printf("# pipe write failed\n");
-	waitpid(pid, &status, 0);
+	if (waitpid(pid, &status, 0) != pid)
+		printf("# waitpid: %s\n", strerror(errno));
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	   "child: lookups work and see the new snapshot (status %d)", status);
 	ok(count_many() == 40, "parent still answers after the child exited");
