@@ -89,6 +89,10 @@ static int resolve(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev,
 			return 0;
 		r = ldb_lease_get(txn, &m->dbis, ev->lease.family, ev->lease.addr, ev->lease.iface,
 		                  &old);
+		/* Or the same lease, recorded before its interface was known. */
+		if (r == -ENOENT)
+			r = ldb_lease_get(txn, &m->dbis, ev->lease.family, ev->lease.addr,
+			                  LDB_STR_NULL, &old);
 		if (r == -ENOENT)
 			return 0;
 		if (r == 0 && ldb_str_copy(k->mac, sizeof(k->mac), old.mac) == 0)

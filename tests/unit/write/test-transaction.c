@@ -211,6 +211,25 @@ int main(void)
 		             NULL),
 		       0, "no interface: del of the only lease at the address");
 		is_int(stored("br0", "10.0.8.1", NULL), -ENOENT, "no interface: ... deletes it");
+
+		/* IPv6: DNSMASQ_MAC left out as the lease moves to its interface. */
+		{
+			const char *v6_noif[] = {"DNSMASQ_LEASE_EXPIRES=0", "DNSMASQ_IAID=8",
+			                         "DNSMASQ_MAC=52:54:00:00:08:06", NULL};
+			const char *v6_br0[] = {"DNSMASQ_INTERFACE=br0", "DNSMASQ_LEASE_EXPIRES=0",
+			                        "DNSMASQ_IAID=8", NULL};
+
+			is_int(event(NULL, v6_noif, 4,
+			             (char *[]){"old", "00:01:08", "fd00::8", "eight6"}, NULL),
+			       0, "no interface yet, IPv6: recorded with its MAC");
+			is_int(event(NULL, v6_br0, 4,
+			             (char *[]){"old", "00:01:08", "fd00::8", "eight6"}, NULL),
+			       0, "no interface yet, IPv6: then an event naming it, without a MAC");
+			ok(stored("br0", "fd00::8", &s) == 0 &&
+			       strcmp(s.mac, "52:54:00:00:08:06") == 0 &&
+			       stored("", "fd00::8", NULL) == -ENOENT,
+			   "no interface yet, IPv6: moved to its interface with its stored MAC");
+		}
 	}
 
 	/* libvirt: the bridge's status file is imported on its first event. */
