@@ -86,8 +86,7 @@ static int print_lease(const struct ldb_lease *l, void *p)
 
 	if (l->family != c->family)
 		return 0;
-	if (c->iface.len &&
-	    (l->iface.len != c->iface.len || memcmp(l->iface.p, c->iface.p, c->iface.len) != 0))
+	if (!on_iface(c, l))
 		return 0;
 	if (!inet_ntop(l->family, l->addr, addr, sizeof(addr)))
 		return -errno;
@@ -178,6 +177,14 @@ int main(int argc, char *argv[])
 		        ev.reserved);
 
 	r = ldb_master_open_writable(ldb_master_dir(), &m);
+	if (r == -EPROTONOSUPPORT) {
+		fprintf(stderr,
+		        PROG ": master database %s was written by a newer lease-db (its layout is "
+		             "newer than %d, the newest this helper knows); refusing to change it: "
+		             "install that version again\n",
+		        ldb_master_dir(), LDB_LAYOUT_VERSION);
+		return EXIT_DB;
+	}
 	if (r < 0) {
 		fprintf(stderr, PROG ": master database %s: %s\n", ldb_master_dir(), strerror(-r));
 		return EXIT_DB;

@@ -11,7 +11,8 @@
  * Layout, all integers little-endian:
  *   u8 version, u8 family, u8 flags, u8 reserved(0), u32 iaid, i64 expiry,
  *   u8 addr[16], then the text fields of ldb_lease_fields[] in order, each
- *   as u16 length + bytes, no NUL.
+ *   as u16 length + bytes, no NUL; then any fields a newer writer added,
+ *   each as u16 length + bytes, which this version skips.
  */
 #define HEADER_SIZE 32
 
@@ -74,7 +75,7 @@ int ldb_record_encode(const struct ldb_lease *l, void *buf, size_t size)
 	if (size < need)
 		return -ENOBUFS;
 
-	p[0] = LDB_FORMAT_VERSION;
+	p[0] = LDB_RECORD_VERSION;
 	p[1] = l->family;
 	p[2] = l->flags;
 	p[3] = 0;
@@ -99,7 +100,7 @@ int ldb_record_decode(const void *buf, size_t size, struct ldb_lease *l)
 
 	if (size < HEADER_SIZE)
 		return -EBADMSG;
-	if (p[0] != LDB_FORMAT_VERSION)
+	if (p[0] != LDB_RECORD_VERSION)
 		return -EPROTONOSUPPORT;
 	if ((p[1] != AF_INET && p[1] != AF_INET6) || p[3] != 0 ||
 	    (p[2] & ~(LDB_LEASE_TEMPORARY | LDB_LEASE_HAS_IAID)))
@@ -129,8 +130,18 @@ int ldb_record_decode(const void *buf, size_t size, struct ldb_lease *l)
 		field(l, i)->len = len;
 		p += len;
 	}
-	if (p != end)
-		return -EBADMSG;
+	/* Fields added later: skipped, but framed like ours. */
+	while (p != end) {
+		size_t len;
+
+		if (end - p < 2)
+			return -EBADMSG;
+		len = get_le(p, 2);
+		p += 2;
+		if ((size_t)(end - p) < len)
+			return -EBADMSG;
+		p += len;
+	}
 	return 0;
 }
 
@@ -157,4 +168,38 @@ int ldb_addrkey_parse(const void *key, size_t len, int *family, uint8_t addr[16]
 	}
 	*family = k[0];
 	return 0;
+}
+
+size_t ldb_leasekey(int family, const uint8_t *addr, struct ldb_str iface,
+                    uint8_t key[LDB_LEASEKEY_MAX])
+{
+	size_t n;
+
+	if (iface.len > LDB_IFNAME_MAX)
+		return 0;
+	n = ldb_addrkey(family, addr, key);
+	if (iface.len)
+		memcpy(key + n, iface.p, iface.len);
+	return n + iface.len;
+}
+
+size_t ldb_leasekey_of(const struct ldb_lease *l, uint8_t key[LDB_LEASEKEY_MAX])
+{
+	return ldb_leasekey(l->family, l->addr, l->iface, key);
+}
+
+int ldb_leasekey_parse(const void *key, size_t len, int *family, uint8_t addr[16],
+                       struct ldb_str *iface)
+{
+	const uint8_t *k = key;
+	size_t alen;
+
+	if (len < 1)
+		return -EBADMSG;
+	alen = k[0] == AF_INET ? 5 : 17;
+	if (len < alen || len > alen + LDB_IFNAME_MAX || memchr(k + alen, '\0', len - alen))
+		return -EBADMSG;
+	iface->p = (const char *)k + alen;
+	iface->len = len - alen;
+	return ldb_addrkey_parse(key, alen, family, addr);
 }

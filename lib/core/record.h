@@ -9,8 +9,12 @@
 
 #include "core/str.h"
 
-/* Bump when the encoding or the database layout changes incompatibly. */
-#define LDB_FORMAT_VERSION 1
+/* The record encoding's version byte. It stays 1: new fields are added at
+ * the end (u16 length + bytes, like the others) and readers skip fields
+ * they do not know. A change older readers would misread is a new table
+ * layout instead (LDB_LAYOUT_VERSION, store/schema.h). See doc/design.md,
+ * "Format versions and upgrades". */
+#define LDB_RECORD_VERSION 1
 
 #define LDB_MAC_MAX             51 /* "tt-" + 16 colon-separated octets */
 #define LDB_HOSTNAME_MAX        63 /* one RFC 1123 label */
@@ -20,6 +24,7 @@
 #define LDB_DUID_MAX_OCTETS     130 /* RFC 8415: 128 + 2-byte type */
 #define LDB_CLIENTID_MAX_OCTETS 255
 #define LDB_ADDRKEY_MAX         17
+#define LDB_LEASEKEY_MAX        (LDB_ADDRKEY_MAX + LDB_IFNAME_MAX)
 
 #define LDB_LEASE_TEMPORARY 0x01 /* IPv6 temporary address (IAID "T" prefix) */
 #define LDB_LEASE_HAS_IAID  0x02
@@ -86,14 +91,33 @@ size_t ldb_record_size(const struct ldb_lease *l);
  * or -EINVAL if a field exceeds its limit. */
 int ldb_record_encode(const struct ldb_lease *l, void *buf, size_t size);
 
-/* Decode and validate; the string fields of *l point into buf.
- * -EBADMSG on a malformed record, -EPROTONOSUPPORT on another version. */
+/* Decode and validate; the string fields of *l point into buf. Fields
+ * after the known ones (added by a newer writer) are skipped, but must be
+ * well formed. -EBADMSG on a malformed record, -EPROTONOSUPPORT on another
+ * version byte. */
 int ldb_record_decode(const void *buf, size_t size, struct ldb_lease *l);
 
-/* Database key for an address: family byte followed by 4 or 16 bytes. */
+/* An address as keys start: family byte followed by 4 or 16 bytes. All
+ * leases of one address share it, so they are neighbours in the table. */
 size_t ldb_addrkey(int family, const uint8_t *addr, uint8_t key[LDB_ADDRKEY_MAX]);
 
 /* Inverse of ldb_addrkey(); -EBADMSG if the key is malformed. */
 int ldb_addrkey_parse(const void *key, size_t len, int *family, uint8_t addr[16]);
+
+/* A lease's identity, its key in the lease table (layout 2): the address
+ * key followed by the interface's name (0-15 bytes, no NUL). The same
+ * address on two interfaces is two leases. Returns the key's length, or 0
+ * if iface is too long. */
+size_t ldb_leasekey(int family, const uint8_t *addr, struct ldb_str iface,
+                    uint8_t key[LDB_LEASEKEY_MAX]);
+
+/* ldb_leasekey() of a lease. */
+size_t ldb_leasekey_of(const struct ldb_lease *l, uint8_t key[LDB_LEASEKEY_MAX]);
+
+/* Inverse of ldb_leasekey(); iface points into key. -EBADMSG if the key is
+ * malformed. A layout 1 key (the address alone) parses with an empty
+ * interface. */
+int ldb_leasekey_parse(const void *key, size_t len, int *family, uint8_t addr[16],
+                       struct ldb_str *iface);
 
 #endif

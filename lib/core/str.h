@@ -20,6 +20,13 @@ static inline struct ldb_str ldb_str_from(const char *s)
 	return (struct ldb_str){s, s ? strlen(s) : 0};
 }
 
+/* Byte-for-byte equal (interfaces, client ids; names compare with
+ * ldb_name_equal()). */
+static inline int ldb_str_eq(struct ldb_str a, struct ldb_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
 /* Copy a slice into a NUL-terminated buffer; -ENAMETOOLONG if it does not fit. */
 int ldb_str_copy(char *dst, size_t size, struct ldb_str s);
 

@@ -203,10 +203,11 @@ static int add_key(const MDB_val *key, void *p)
 {
 	struct name_ctx *c = p;
 	struct ldb_lease l;
+	struct ldb_str iface;
 	uint8_t addr[16];
 	int family, r;
 
-	r = ldb_addrkey_parse(key->mv_data, key->mv_size, &family, addr);
+	r = ldb_leasekey_parse(key->mv_data, key->mv_size, &family, addr, &iface);
 	if (r < 0)
 		return r;
 	if (!(c->want & (family == AF_INET ? LDB_WANT_INET : LDB_WANT_INET6)))
@@ -216,7 +217,7 @@ static int add_key(const MDB_val *key, void *p)
 		if (r != 0)
 			return r < 0 ? r : 0;
 	}
-	r = ldb_lease_get(c->txn, c->dbis, family, addr, &l);
+	r = ldb_lease_get_key(c->txn, c->dbis, key, &l);
 	if (r == -ENOENT)
 		return -EBADMSG; /* an index entry without its lease */
 	if (r < 0)
@@ -330,12 +331,54 @@ int ldb_query_guest_of(const struct ldb_view *v, const struct ldb_lease *l, stru
 	return domain->len ? 0 : -ENOENT;
 }
 
+/* The lease answering a reverse lookup: the same address may be leased on
+ * several interfaces; the unexpired one with the newest expiry answers
+ * (infinite counting as newest), on a tie the first in key order. */
+struct addr_pick {
+	int64_t now;
+	struct ldb_lease *out;
+	uint8_t key[LDB_LEASEKEY_MAX];
+	size_t keylen; /* 0: none yet */
+};
+
+static bool newer(int64_t a, int64_t b)
+{
+	/* Map 0 (infinite) above every real time. */
+	uint64_t ua = a == 0 ? UINT64_MAX : (uint64_t)a, ub = b == 0 ? UINT64_MAX : (uint64_t)b;
+
+	return ua > ub;
+}
+
+static int key_cmp(const MDB_val *k, const uint8_t *b, size_t blen)
+{
+	size_t n = k->mv_size < blen ? k->mv_size : blen;
+	int c = memcmp(k->mv_data, b, n);
+
+	return c ? c : (k->mv_size > blen) - (k->mv_size < blen);
+}
+
+static int pick_addr(const MDB_val *key, const struct ldb_lease *l, void *p)
+{
+	struct addr_pick *a = p;
+
+	if (ldb_lease_expired(l->expiry, a->now) || key->mv_size > sizeof(a->key))
+		return 0;
+	if (a->keylen && !newer(l->expiry, a->out->expiry) &&
+	    (l->expiry != a->out->expiry || key_cmp(key, a->key, a->keylen) > 0))
+		return 0;
+	*a->out = *l;
+	memcpy(a->key, key->mv_data, key->mv_size);
+	a->keylen = key->mv_size;
+	return 0;
+}
+
 int ldb_query_addr(const struct ldb_view *v, int family, const uint8_t *addr, int64_t now,
                    struct ldb_lease *out)
 {
-	int r = ldb_view_get(v, family, addr, out);
+	struct addr_pick a = {.now = now, .out = out};
+	int r = ldb_view_foreach_addr(v, family, addr, pick_addr, &a);
 
 	if (r < 0)
 		return r;
-	return ldb_lease_expired(out->expiry, now) ? -ENOENT : 0;
+	return a.keylen ? 0 : -ENOENT;
 }

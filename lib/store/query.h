@@ -71,7 +71,9 @@ int ldb_query_guest(const struct ldb_view *v, const char *name, const char *self
 /* The libvirt domain owning a lease's MAC; -ENOENT if none. */
 int ldb_query_guest_of(const struct ldb_view *v, const struct ldb_lease *l, struct ldb_str *domain);
 
-/* The unexpired lease holding an address. */
+/* The unexpired lease holding an address. The same address leased on
+ * several interfaces: the one with the newest expiry (infinite counting as
+ * newest), on a tie the first in key order (interface name). */
 int ldb_query_addr(const struct ldb_view *v, int family, const uint8_t *addr, int64_t now,
                    struct ldb_lease *out);
 

@@ -20,8 +20,6 @@ const struct ldb_table ldb_tables[LDB_NTABLES] = {
     TABLE(pending, 0),       TABLE(changed, 0),
 };
 
-const unsigned char ldb_schema_format[4] = {LDB_FORMAT_VERSION, 0, 0, 0};
-
 int ldb_schema_open_tables(MDB_txn *txn, unsigned flags, struct ldb_dbis *dbis)
 {
 	for (size_t i = 0; i < LDB_NTABLES; i++) {
@@ -37,27 +35,36 @@ int ldb_schema_open_tables(MDB_txn *txn, unsigned flags, struct ldb_dbis *dbis)
 	return 0;
 }
 
-int ldb_schema_check_format(MDB_txn *txn, const struct ldb_dbis *dbis)
+int ldb_schema_layout(MDB_txn *txn, const struct ldb_dbis *dbis, unsigned *layout)
 {
 	struct ldb_str v;
+	const uint8_t *p;
 	int r;
 
 	r = ldb_meta_get(txn, dbis, LDB_META_FORMAT, &v);
 	if (r < 0)
 		return r;
-	if (v.len != sizeof(ldb_schema_format))
+	if (v.len != 4)
 		return -EBADMSG;
-	if (memcmp(v.p, ldb_schema_format, sizeof(ldb_schema_format)) != 0)
-		return -EPROTONOSUPPORT;
-	return 0;
+	p = (const uint8_t *)v.p;
+	*layout =
+	    (unsigned)p[0] | (unsigned)p[1] << 8 | (unsigned)p[2] << 16 | (unsigned)p[3] << 24;
+	return *layout == 0 ? -EBADMSG : 0;
 }
 
 int ldb_schema_open(MDB_txn *txn, struct ldb_dbis *dbis)
 {
 	int r;
 
-	r = ldb_schema_open_tables(txn, 0, dbis);
+	/* The layout first: a newer one may have other tables. */
+	r = ldb_mdb_errno(mdb_dbi_open(txn, "meta", 0, &dbis->meta));
 	if (r == 0)
-		r = ldb_schema_check_format(txn, dbis);
-	return r == -ENOENT ? -EBADMSG : r;
+		r = ldb_schema_layout(txn, dbis, &dbis->layout);
+	if (r == -ENOENT || r == -EINVAL)
+		return -EBADMSG;
+	if (r < 0)
+		return r;
+	if (dbis->layout > LDB_LAYOUT_VERSION || dbis->layout < LDB_LAYOUT_READ_MIN)
+		return -EPROTONOSUPPORT;
+	return ldb_schema_open_tables(txn, 0, dbis);
 }

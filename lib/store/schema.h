@@ -7,15 +7,29 @@
 #include <lmdb.h>
 #include <stddef.h>
 
+/* The table layout's version, meta "format" (u32, little-endian). Bump it
+ * for a change older readers would misread (a new key shape, a changed
+ * meaning); add a migration from the previous one (write/migrate.c). A
+ * new table or a new trailing record field is not such a change. See
+ * doc/design.md, "Format versions and upgrades".
+ *   1  lease keyed by address (v0.1.0)
+ *   2  lease keyed by address and interface (ldb_leasekey()) */
+#define LDB_LAYOUT_VERSION 2
+
+/* The oldest layout readers still answer from (a snapshot published by
+ * the previous helper, until the new one publishes). */
+#define LDB_LAYOUT_READ_MIN 1
+
 struct ldb_dbis {
-	MDB_dbi lease;    /* address key -> record */
-	MDB_dbi name;     /* folded hostname -> address keys (dupsort) */
-	MDB_dbi mac;      /* MAC -> address keys (dupsort) */
+	MDB_dbi lease;    /* lease key (address + interface) -> record */
+	MDB_dbi name;     /* folded hostname -> lease keys (dupsort) */
+	MDB_dbi mac;      /* MAC -> lease keys (dupsort) */
 	MDB_dbi guest;    /* folded libvirt domain name -> MACs (dupsort) */
 	MDB_dbi guestmac; /* MAC -> libvirt domain names (dupsort) */
-	MDB_dbi pending;  /* master: address keys changed since the last base */
-	MDB_dbi changed;  /* delta: every address key it covers (a lease or a deletion) */
-	MDB_dbi meta;     /* "format" -> u32, and the writer's bookkeeping */
+	MDB_dbi pending;  /* master: lease keys changed since the last base */
+	MDB_dbi changed;  /* delta: every lease key it covers (a lease or a deletion) */
+	MDB_dbi meta;     /* "format" -> u32 layout, and the writer's bookkeeping */
+	unsigned layout;  /* the database's layout version (not a table) */
 };
 
 /* One table: its name, its LMDB flags (as stored in the file, so the
@@ -29,7 +43,8 @@ struct ldb_table {
 #define LDB_NTABLES 8
 extern const struct ldb_table ldb_tables[LDB_NTABLES];
 
-/* Room for every table, with some to spare. */
+/* Room for every table, with some to spare (a newer layout's tables are
+ * never opened, so they need none). */
 #define LDB_MAXDBS 12
 
 /* Meta key holding the format version (u32); every lease-db database has it. */
@@ -50,16 +65,15 @@ extern const struct ldb_table ldb_tables[LDB_NTABLES];
  * -EBADMSG when a table is missing or has other flags. */
 int ldb_schema_open_tables(MDB_txn *txn, unsigned flags, struct ldb_dbis *dbis);
 
-/* The format version value, as the meta table stores it. */
-extern const unsigned char ldb_schema_format[4];
+/* The layout version in meta (dbis->meta must be open) into *layout:
+ * -ENOENT when there is none, -EBADMSG for a malformed one. */
+int ldb_schema_layout(MDB_txn *txn, const struct ldb_dbis *dbis, unsigned *layout);
 
-/* The format version in meta: 0, -ENOENT when there is none,
- * -EPROTONOSUPPORT for another version, -EBADMSG for a malformed one. */
-int ldb_schema_check_format(MDB_txn *txn, const struct ldb_dbis *dbis);
-
-/* Open every table of an existing database and check its format version:
- * -EPROTONOSUPPORT when it has another version, -EBADMSG when it is not a
- * lease-db database. Reads only. */
+/* Open every table of an existing database for reading and check its
+ * layout: dbis->layout is set; -EPROTONOSUPPORT when the layout is newer
+ * than LDB_LAYOUT_VERSION or older than LDB_LAYOUT_READ_MIN, -EBADMSG when
+ * it is not a lease-db database. Tables it does not know are left alone.
+ * Reads only. */
 int ldb_schema_open(MDB_txn *txn, struct ldb_dbis *dbis);
 
 #endif

@@ -86,10 +86,12 @@ enum kind {
 	K_VALS,  /* duplicates: keys only */
 };
 
-/* The tables lease-db creates (store/schema.c), and which of them hold
- * duplicates. A file with any other table, or other flags, is not one of
- * ours. The flags stored in the file are the ones the table was opened
- * with. */
+/* The tables lease-db creates (store/schema.c) must have their own flags.
+ * A table this version does not know (a newer writer added it: a
+ * compatible change) is walked like ours, as long as it is a plain or a
+ * duplicates table; any other flags (integer keys, fixed-size or reversed
+ * duplicates) change how liblmdb reads it and are refused. The flags
+ * stored in the file are the ones the table was opened with. */
 static int table_kind(const uint8_t *name, size_t len, uint16_t flags, enum kind *kind)
 {
 	for (size_t i = 0; i < LDB_NTABLES; i++) {
@@ -102,7 +104,10 @@ static int table_kind(const uint8_t *name, size_t len, uint16_t flags, enum kind
 		*kind = (t->flags & MDB_DUPSORT) ? K_DUPS : K_PLAIN;
 		return 0;
 	}
-	return -EBADMSG;
+	if (flags != 0 && flags != MDB_DUPSORT)
+		return -EBADMSG;
+	*kind = flags ? K_DUPS : K_PLAIN;
+	return 0;
 }
 
 static int page(struct walk *w, uint64_t pgno, unsigned depth, enum kind kind);

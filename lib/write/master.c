@@ -4,11 +4,11 @@
 
 #include "write/dirs.h"
 #include "write/master.h"
-#include "write/tables.h"
+#include "write/migrate.h"
 
 int ldb_master_open_writable(const char *dir, struct ldb_master **out)
 {
 	int r = ldb_secure_dir(dir, 0700, S_IWGRP | S_IWOTH);
 
-	return r < 0 ? r : ldb_master_open_env(dir, 0, ldb_schema_create, out);
+	return r < 0 ? r : ldb_master_open_env(dir, 0, ldb_master_upgrade, out);
 }

@@ -5,7 +5,9 @@
 #include "store/master.h"
 
 /* Open the master in dir, creating the directory (0700) and the database
- * when missing. The directory must belong to the effective user with no
+ * when missing, and migrating an older layout in place
+ * (ldb_master_upgrade(), in the open's write transaction); -EPROTONOSUPPORT
+ * for a newer one. The directory must belong to the effective user with no
  * group/other write bit. */
 int ldb_master_open_writable(const char *dir, struct ldb_master **out);
 

@@ -266,20 +266,21 @@ static int copy_guest(const MDB_val *k, const MDB_val *v, void *p)
 	                     (struct ldb_str){v->mv_data, v->mv_size});
 }
 
-/* One pending address: its lease as the master has it now, unless it was
+/* One pending lease key: its lease as the master has it now, unless it was
  * deleted; either way the delta covers it. */
 static int copy_pending(const MDB_val *k, const MDB_val *v, void *p)
 {
 	struct delta_fill *f = p;
 	MDB_val key = *k, one = {1, "1"};
 	struct ldb_lease l;
+	struct ldb_str iface;
 	uint8_t addr[16];
 	int family, r;
 
 	(void)v;
-	r = ldb_addrkey_parse(k->mv_data, k->mv_size, &family, addr);
+	r = ldb_leasekey_parse(k->mv_data, k->mv_size, &family, addr, &iface);
 	if (r == 0)
-		r = ldb_lease_get(f->mt, &f->m->dbis, family, addr, &l);
+		r = ldb_lease_get_key(f->mt, &f->m->dbis, k, &l);
 	if (r == 0)
 		r = ldb_lease_put(f->dt, &f->dd, &l);
 	if (r == 0 || r == -ENOENT)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/name.h"
 #include "store/mdb-errno.h"
@@ -79,12 +80,16 @@ static int mark_pending(MDB_txn *txn, const struct ldb_dbis *dbis, MDB_val *k)
 
 int ldb_lease_put(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_lease *l)
 {
-	uint8_t kb[LDB_ADDRKEY_MAX];
-	MDB_val k = {ldb_addrkey(l->family, l->addr, kb), kb}, v;
+	uint8_t kb[LDB_LEASEKEY_MAX];
+	MDB_val k = {ldb_leasekey_of(l, kb), kb}, v;
 	struct ldb_lease old;
 	int r;
 
-	r = ldb_lease_get(txn, dbis, l->family, l->addr, &old);
+	if (k.mv_size == 0 || (l->family != AF_INET && l->family != AF_INET6))
+		return -EINVAL;
+	if (dbis->layout != LDB_LAYOUT_VERSION)
+		return -EPROTONOSUPPORT; /* never write one layout's keys into another */
+	r = ldb_lease_get_key(txn, dbis, &k, &old);
 	if (r == 0)
 		r = unindex(txn, dbis, &old, &k);
 	else if (r == -ENOENT)
@@ -105,20 +110,50 @@ int ldb_lease_put(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_le
 	return r < 0 ? r : mark_pending(txn, dbis, &k);
 }
 
-int ldb_lease_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr)
+int ldb_lease_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
+                  struct ldb_str iface)
 {
-	uint8_t kb[LDB_ADDRKEY_MAX];
-	MDB_val k = {ldb_addrkey(family, addr, kb), kb};
+	uint8_t kb[LDB_LEASEKEY_MAX];
+	MDB_val k = {ldb_leasekey(family, addr, iface, kb), kb};
 	struct ldb_lease old;
 	int r;
 
-	r = ldb_lease_get(txn, dbis, family, addr, &old);
+	if (k.mv_size == 0)
+		return -ENOENT;
+	if (dbis->layout != LDB_LAYOUT_VERSION)
+		return -EPROTONOSUPPORT;
+	r = ldb_lease_get_key(txn, dbis, &k, &old);
 	if (r < 0)
 		return r;
 	r = unindex(txn, dbis, &old, &k);
 	if (r == 0)
 		r = ldb_mdb_errno(mdb_del(txn, dbis->lease, &k, NULL));
 	return r < 0 ? r : mark_pending(txn, dbis, &k);
+}
+
+struct reindex {
+	MDB_txn *txn;
+	const struct ldb_dbis *dbis;
+};
+
+static int reindex_one(const MDB_val *key, const struct ldb_lease *l, void *p)
+{
+	const struct reindex *x = p;
+	MDB_val k = *key;
+	int r;
+
+	r = index_put(x->txn, x->dbis->name, l->hostname, &k);
+	return r < 0 ? r : index_put(x->txn, x->dbis->mac, l->mac, &k);
+}
+
+int ldb_lease_reindex(MDB_txn *txn, const struct ldb_dbis *dbis)
+{
+	struct reindex x = {txn, dbis};
+	int r = ldb_mdb_errno(mdb_drop(txn, dbis->name, 0));
+
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_drop(txn, dbis->mac, 0));
+	return r < 0 ? r : ldb_lease_foreach_key(txn, dbis, reindex_one, &x);
 }
 
 int ldb_guest_put(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str domain,
@@ -152,16 +187,27 @@ int ldb_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key, str
 	return ldb_mdb_errno(mdb_put(txn, dbis->meta, &k, &v, 0));
 }
 
+int ldb_schema_put_layout(MDB_txn *txn, struct ldb_dbis *dbis, unsigned layout)
+{
+	const char v[4] = {(char)(layout & 0xff), (char)((layout >> 8) & 0xff),
+	                   (char)((layout >> 16) & 0xff), (char)((layout >> 24) & 0xff)};
+	int r = ldb_meta_put(txn, dbis, LDB_META_FORMAT, (struct ldb_str){v, sizeof(v)});
+
+	if (r == 0)
+		dbis->layout = layout;
+	return r;
+}
+
 int ldb_schema_create(MDB_txn *txn, struct ldb_dbis *dbis)
 {
 	int r;
 
 	r = ldb_schema_open_tables(txn, MDB_CREATE, dbis);
 	if (r == 0)
-		r = ldb_schema_check_format(txn, dbis);
+		r = ldb_schema_layout(txn, dbis, &dbis->layout);
 	if (r == -ENOENT)
-		r = ldb_meta_put(
-		    txn, dbis, LDB_META_FORMAT,
-		    (struct ldb_str){(const char *)ldb_schema_format, sizeof(ldb_schema_format)});
+		return ldb_schema_put_layout(txn, dbis, LDB_LAYOUT_VERSION);
+	if (r == 0 && dbis->layout != LDB_LAYOUT_VERSION)
+		r = -EPROTONOSUPPORT;
 	return r;
 }

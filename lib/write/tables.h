@@ -9,16 +9,27 @@
 #include "core/record.h"
 #include "store/tables.h"
 
-/* Open (and create) every table; a new database gets the format version,
- * an existing one is checked as ldb_schema_open() checks it. */
+/* Open (and create) every table; a new database gets the current layout
+ * (LDB_LAYOUT_VERSION); an existing one must have it (-EPROTONOSUPPORT
+ * otherwise: the master's older layouts are migrated by write/migrate.h
+ * first). dbis->layout is set. */
 int ldb_schema_create(MDB_txn *txn, struct ldb_dbis *dbis);
 
-/* Insert or replace the lease at l->addr, keeping every index in step, and
- * mark the address pending for the next delta. */
+/* Record the layout version in meta and in dbis. */
+int ldb_schema_put_layout(MDB_txn *txn, struct ldb_dbis *dbis, unsigned layout);
+
+/* Insert or replace the lease l (keyed by its address and interface),
+ * keeping every index in step, and mark its key pending for the next
+ * delta. Only into a database of the current layout. */
 int ldb_lease_put(MDB_txn *txn, const struct ldb_dbis *dbis, const struct ldb_lease *l);
 
-/* Remove the lease at addr and its index entries; -ENOENT if absent. */
-int ldb_lease_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr);
+/* Remove the lease at addr on iface and its index entries; -ENOENT if
+ * absent. Leases of the same address on other interfaces stay. */
+int ldb_lease_del(MDB_txn *txn, const struct ldb_dbis *dbis, int family, const uint8_t *addr,
+                  struct ldb_str iface);
+
+/* Rebuild the name and mac indexes from the lease table. */
+int ldb_lease_reindex(MDB_txn *txn, const struct ldb_dbis *dbis);
 
 int ldb_meta_put(MDB_txn *txn, const struct ldb_dbis *dbis, const char *key, struct ldb_str val);
 

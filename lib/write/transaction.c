@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "store/mdb-errno.h"
 #include "write/tables.h"
@@ -16,25 +18,137 @@ static void fail_db(const char *what, int r)
 	fprintf(stderr, PROG ": %s: %s\n", what, strerror(-r));
 }
 
-static int keep_stored(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev,
-                       struct ldb_event_kept *k)
+/* Leases of the event's address, when dnsmasq named no interface. */
+struct at_addr {
+	const struct ldb_event *ev;
+	size_t n, matching;
+	struct ldb_event_kept any, match; /* the last one seen, the last matching */
+};
+
+/* Is l the event's client? IPv4: its MAC; IPv6: its DUID and IAID. */
+static bool same_client(const struct ldb_event *ev, const struct ldb_lease *l)
 {
-	struct ldb_lease old;
+	const struct ldb_lease *e = &ev->lease;
+
+	if (e->family == AF_INET)
+		return ldb_str_eq(e->mac, l->mac);
+	return ldb_str_eq(e->client_id, l->client_id) && e->iaid == l->iaid &&
+	       (e->flags & LDB_LEASE_HAS_IAID) == (l->flags & LDB_LEASE_HAS_IAID);
+}
+
+static int copy_kept(struct ldb_event_kept *k, const struct ldb_lease *l)
+{
+	int r = ldb_str_copy(k->iface, sizeof(k->iface), l->iface);
+
+	if (r == 0 && ldb_str_copy(k->mac, sizeof(k->mac), l->mac) < 0)
+		k->mac[0] = '\0';
+	return r;
+}
+
+static int count_at_addr(const MDB_val *key, const struct ldb_lease *l, void *p)
+{
+	struct at_addr *a = p;
 	int r;
 
-	if (ev->have_iface && ev->have_mac)
-		return 0;
-	r = ldb_lease_get(txn, &m->dbis, ev->lease.family, ev->lease.addr, &old);
-	if (r == -ENOENT)
-		return 0;
+	(void)key;
+	a->n++;
+	r = copy_kept(&a->any, l);
+	if (r == 0 && same_client(a->ev, l)) {
+		a->matching++;
+		r = copy_kept(&a->match, l);
+	}
+	return r;
+}
+
+static void use_kept(struct ldb_event *ev, struct ldb_event_kept *dst,
+                     const struct ldb_event_kept *src)
+{
+	*dst = *src;
+	ev->lease.iface = ldb_str_from(dst->iface);
+	if (!ev->have_mac && dst->mac[0])
+		ev->lease.mac = ldb_str_from(dst->mac);
+}
+
+/* Which lease the event is about. A lease is its address on its interface
+ * (the bridge). dnsmasq leaves the interface out on some calls (startup,
+ * del) and libvirt then gives VIR_BRIDGE_NAME; with neither, the lease is
+ * the one at the address whose client (MAC, or DUID and IAID) is the
+ * event's, else the only one at the address, else none yet (recorded
+ * without an interface). Several and no way to tell: 1, and the event
+ * changes no lease. Fields dnsmasq leaves out (an IPv6 lease's MAC) keep
+ * their stored value. */
+static int resolve(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev,
+                   struct ldb_event_kept *k)
+{
+	struct ldb_lease old;
+	struct at_addr a = {.ev = ev};
+	int r;
+
+	if (ev->have_iface) {
+		if (ev->have_mac)
+			return 0;
+		r = ldb_lease_get(txn, &m->dbis, ev->lease.family, ev->lease.addr, ev->lease.iface,
+		                  &old);
+		/* Or the same lease, recorded before its interface was known. */
+		if (r == -ENOENT)
+			r = ldb_lease_get(txn, &m->dbis, ev->lease.family, ev->lease.addr,
+			                  LDB_STR_NULL, &old);
+		if (r == -ENOENT)
+			return 0;
+		if (r == 0 && ldb_str_copy(k->mac, sizeof(k->mac), old.mac) == 0)
+			ev->lease.mac = ldb_str_from(k->mac);
+		return r;
+	}
+	r = ldb_lease_foreach_addr(txn, &m->dbis, ev->lease.family, ev->lease.addr, count_at_addr,
+	                           &a);
 	if (r < 0)
 		return r;
-	if (!ev->have_iface) {
-		r = ldb_str_copy(k->iface, sizeof(k->iface), old.iface);
-		ev->lease.iface = ldb_str_from(k->iface);
+	if (a.matching == 1)
+		use_kept(ev, k, &a.match);
+	else if (a.n == 1)
+		use_kept(ev, k, &a.any);
+	else if (a.n > 1)
+		return 1;
+	return 0;
+}
+
+/* A lease recorded while its interface was unknown is the same lease as
+ * the one an event now names with its interface: it goes. */
+static int drop_unnamed(MDB_txn *txn, struct ldb_master *m, const struct ldb_event *ev)
+{
+	int r;
+
+	if (ev->lease.iface.len == 0)
+		return 0;
+	r = ldb_lease_del(txn, &m->dbis, ev->lease.family, ev->lease.addr, LDB_STR_NULL);
+	return r == -ENOENT ? 0 : r;
+}
+
+static int record(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev,
+                  struct ldb_event_kept *k)
+{
+	int r;
+
+	if (ev->action == LDB_ACTION_INIT)
+		return 0;
+	r = resolve(txn, m, ev, k);
+	if (r == 1) {
+		fprintf(stderr,
+		        PROG ": %s %s: leased on several interfaces and the event names none "
+		             "(DNSMASQ_INTERFACE, VIR_BRIDGE_NAME); no lease changed\n",
+		        ev->action == LDB_ACTION_DEL ? "del" : "add/old",
+		        ev->addr_text ? ev->addr_text : "");
+		return 0;
 	}
-	if (r == 0 && !ev->have_mac && ldb_str_copy(k->mac, sizeof(k->mac), old.mac) == 0)
-		ev->lease.mac = ldb_str_from(k->mac);
+	if (r == 0 && ev->action == LDB_ACTION_DEL) {
+		r = ldb_lease_del(txn, &m->dbis, ev->lease.family, ev->lease.addr, ev->lease.iface);
+		if (r == -ENOENT)
+			r = 0;
+	} else if (r == 0) {
+		r = ldb_lease_put(txn, &m->dbis, &ev->lease);
+	}
+	if (r == 0)
+		r = drop_unnamed(txn, m, ev);
 	return r;
 }
 
@@ -74,16 +188,7 @@ int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb
 			        strerror(-r));
 	}
 
-	r = 0;
-	if (ev->action == LDB_ACTION_DEL) {
-		r = ldb_lease_del(txn, &m->dbis, ev->lease.family, ev->lease.addr);
-		if (r == -ENOENT)
-			r = 0;
-	} else if (ev->action != LDB_ACTION_INIT) {
-		r = keep_stored(txn, m, ev, k);
-		if (r == 0)
-			r = ldb_lease_put(txn, &m->dbis, &ev->lease);
-	}
+	r = record(txn, m, ev, k);
 	if (r < 0) {
 		fail_db("recording the lease", r);
 		goto fail;

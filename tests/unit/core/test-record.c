@@ -60,12 +60,26 @@ int main(void)
 		unsigned char big[2100];
 		memcpy(big, buf, size);
 		big[size] = 0;
-		is_int(ldb_record_decode(big, size + 1, &d), -EBADMSG, "trailing garbage rejected");
+		is_int(ldb_record_decode(big, size + 1, &d), -EBADMSG,
+		       "trailing garbage (half a field length) rejected");
+		/* A newer writer's extra fields: u16 length + bytes each. */
+		memcpy(big + size,
+		       "\x03\x00"
+		       "abc"
+		       "\x00\x00",
+		       7);
+		is_int(ldb_record_decode(big, size + 7, &d), 0,
+		       "unknown trailing fields (compatible change) are skipped");
+		ok(str_eq(d.mac, l.mac) && str_eq(d.iface, l.iface) &&
+		       str_eq(d.server_duid, l.server_duid) && d.expiry == l.expiry,
+		   "known fields read the same with unknown ones after them");
+		is_int(ldb_record_decode(big, size + 4, &d), -EBADMSG,
+		       "an unknown field longer than the record is rejected");
 	}
 	{
 		unsigned char v[2048];
 		memcpy(v, buf, size);
-		v[0] = LDB_FORMAT_VERSION + 1;
+		v[0] = LDB_RECORD_VERSION + 1;
 		is_int(ldb_record_decode(v, size, &d), -EPROTONOSUPPORT, "another version refused");
 		memcpy(v, buf, size);
 		v[1] = 99;
@@ -103,6 +117,31 @@ int main(void)
 		ok(fam == AF_INET && memcmp(out, a4, 4) == 0, "IPv4 key round trip");
 		is_int(ldb_addrkey(AF_INET6, l.addr, key), 17, "IPv6 key is family + 16 bytes");
 		is_int(ldb_addrkey_parse(key, 16, &fam, out), -EBADMSG, "short key refused");
+	}
+	{
+		uint8_t k1[LDB_LEASEKEY_MAX], k2[LDB_LEASEKEY_MAX], a4[16] = {10, 0, 0, 1}, out[16];
+		struct ldb_str ifc;
+		size_t n1 = ldb_leasekey(AF_INET, a4, ldb_str_from("virbr0"), k1);
+		size_t n2 = ldb_leasekey(AF_INET, a4, ldb_str_from("virbr1"), k2);
+		int fam;
+
+		is_int(n1, 11, "lease key: address key + interface");
+		ok(n1 == n2 && memcmp(k1, k2, n1) != 0,
+		   "the same address on two interfaces: two keys");
+		ok(memcmp(k1, k2, 5) == 0, "... sharing the address key as their prefix");
+		is_int(ldb_leasekey_parse(k2, n2, &fam, out, &ifc), 0, "lease key parses");
+		ok(fam == AF_INET && memcmp(out, a4, 4) == 0 && str_eq(ifc, ldb_str_from("virbr1")),
+		   "lease key round trip");
+		is_int(ldb_leasekey(AF_INET, a4, LDB_STR_NULL, k1), 5,
+		       "no interface: the address key alone (layout 1's key)");
+		is_int(ldb_leasekey_parse(k1, 5, &fam, out, &ifc), 0, "... parses");
+		is_int((long long)ifc.len, 0, "... with an empty interface");
+		is_int(ldb_leasekey(AF_INET, a4, ldb_str_from("sixteen-chars-xx"), k1), 0,
+		       "an overlong interface makes no key");
+		is_int(ldb_leasekey_parse(k2, 4, &fam, out, &ifc), -EBADMSG, "short key refused");
+		k2[7] = 0;
+		is_int(ldb_leasekey_parse(k2, n2, &fam, out, &ifc), -EBADMSG,
+		       "NUL in the interface refused");
 	}
 	return tap_done();
 }

@@ -17,8 +17,8 @@
 
 #define NOW 1000000
 
-static int put(MDB_txn *txn, struct ldb_master *m, const char *host, const char *domain,
-               const char *addr, const char *mac, int64_t expiry)
+static int put_on(MDB_txn *txn, struct ldb_master *m, const char *iface, const char *host,
+                  const char *domain, const char *addr, const char *mac, int64_t expiry)
 {
 	struct ldb_lease l = {0};
 	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
@@ -29,9 +29,33 @@ static int put(MDB_txn *txn, struct ldb_master *m, const char *host, const char 
 	l.hostname = ldb_str_from(host);
 	l.domain = ldb_str_from(domain);
 	l.mac = ldb_str_from(mac);
-	l.iface = ldb_str_from("br0");
+	l.iface = ldb_str_from(iface);
 	l.expiry = expiry;
 	return ldb_lease_put(txn, &m->dbis, &l);
+}
+
+static int put(MDB_txn *txn, struct ldb_master *m, const char *host, const char *domain,
+               const char *addr, const char *mac, int64_t expiry)
+{
+	return put_on(txn, m, "br0", host, domain, addr, mac, expiry);
+}
+
+/* The reverse lookup's answer: "hostname@interface", or the error. */
+static const char *by_addr(const struct ldb_view *v, const char *text)
+{
+	static char out[128];
+	uint8_t addr[16] = {0};
+	struct ldb_lease l;
+	int r;
+
+	inet_pton(AF_INET, text, addr);
+	r = ldb_query_addr(v, AF_INET, addr, NOW, &l);
+	if (r < 0)
+		snprintf(out, sizeof(out), "%s", strerror(-r));
+	else
+		snprintf(out, sizeof(out), "%.*s@%.*s", (int)l.hostname.len, l.hostname.p,
+		         (int)l.iface.len, l.iface.p);
+	return out;
 }
 
 /* The answer as text: "addr addr ...", in the order given. */
@@ -118,6 +142,24 @@ int main(void)
 		r = put(txn, m, "db", "", "10.0.0.7", "52:54:00:00:00:07", 0);
 	if (r == 0)
 		r = put(txn, m, "gone", "", "10.0.0.9", "52:54:00:00:00:09", 0);
+	/* The same address on two networks (libvirt's tests/nssdata has
+	 * 192.168.122.3 on virbr0 and virbr1): two leases. */
+	if (r == 0)
+		r = put_on(txn, m, "br0", "twin-a", "", "10.0.1.1", "52:54:00:00:01:a1", NOW + 10);
+	if (r == 0)
+		r = put_on(txn, m, "br1", "twin-b", "", "10.0.1.1", "52:54:00:00:01:b1", NOW + 20);
+	if (r == 0)
+		r = put_on(txn, m, "br1", "twin", "", "10.0.1.2", "52:54:00:00:02:b1", 0);
+	if (r == 0)
+		r = put_on(txn, m, "br0", "twin", "", "10.0.1.2", "52:54:00:00:02:a1", 0);
+	if (r == 0)
+		r = put_on(txn, m, "br0", "inf", "", "10.0.1.3", "52:54:00:00:03:a1", 0);
+	if (r == 0)
+		r = put_on(txn, m, "br1", "fin", "", "10.0.1.3", "52:54:00:00:03:b1", NOW + 50);
+	if (r == 0)
+		r = put_on(txn, m, "br0", "old-a", "", "10.0.1.4", "52:54:00:00:04:a1", NOW - 5);
+	if (r == 0)
+		r = put_on(txn, m, "br1", "live-b", "", "10.0.1.4", "52:54:00:00:04:b1", NOW + 5);
 	if (r == 0)
 		r = ldb_guest_put(txn, &m->dbis, ldb_str_from("db"),
 		                  ldb_str_from("52:54:00:00:00:06"));
@@ -162,6 +204,21 @@ int main(void)
 	inet_pton(AF_INET, "10.0.0.8", addr);
 	is_int(ldb_query_addr(&v, AF_INET, addr, NOW, &l), -ENOENT, "addr: no lease, none");
 
+	is_str(by_name(&v, "twin-a", both), "10.0.1.1",
+	       "two networks: the lease on one interface answers its name");
+	is_str(by_name(&v, "twin-b", both), "10.0.1.1",
+	       "two networks: the lease on the other interface, same address, answers its own");
+	is_str(by_name(&v, "twin", both), "10.0.1.2",
+	       "two networks: one name on both, the address once");
+	is_str(by_addr(&v, "10.0.1.1"), "twin-b@br1",
+	       "two networks: reverse lookup answers the newest expiry");
+	is_str(by_addr(&v, "10.0.1.3"), "inf@br0",
+	       "two networks: reverse lookup, infinite counts as newest");
+	is_str(by_addr(&v, "10.0.1.2"), "twin@br0",
+	       "two networks: reverse lookup, equal expiries: the first interface by name");
+	is_str(by_addr(&v, "10.0.1.4"), "live-b@br1",
+	       "two networks: reverse lookup skips the expired one");
+
 	/* A delta over this base: deletes 10.0.0.9, adds "gone" elsewhere. */
 	snprintf(path, sizeof(path), "%s/delta", dir);
 	r = ldb_master_open_writable(path, &d);
@@ -170,11 +227,21 @@ int main(void)
 	if (r == 0)
 		r = put(txn, d, "gone", "", "10.0.0.10", "52:54:00:00:00:0a", 0);
 	for (int i = 9; r == 0 && i <= 10; i++) {
-		uint8_t kb[LDB_ADDRKEY_MAX];
+		uint8_t kb[LDB_LEASEKEY_MAX];
 		MDB_val k = {0, kb}, one = {1, "1"};
 
+		inet_pton(AF_INET, "10.0.0.0", addr);
 		addr[3] = (uint8_t)i;
-		k.mv_size = ldb_addrkey(AF_INET, addr, kb);
+		k.mv_size = ldb_leasekey(AF_INET, addr, ldb_str_from("br0"), kb);
+		r = ldb_mdb_errno(mdb_put(txn, d->dbis.changed, &k, &one, 0));
+	}
+	/* ... and deletes 10.0.1.1 on br1, not on br0. */
+	if (r == 0) {
+		uint8_t kb[LDB_LEASEKEY_MAX];
+		MDB_val k = {0, kb}, one = {1, "1"};
+
+		inet_pton(AF_INET, "10.0.1.1", addr);
+		k.mv_size = ldb_leasekey(AF_INET, addr, ldb_str_from("br1"), kb);
 		r = ldb_mdb_errno(mdb_put(txn, d->dbis.changed, &k, &one, 0));
 	}
 	if (r == 0)
@@ -191,6 +258,12 @@ int main(void)
 	is_str(by_name(&v, "alpha", both), "10.0.0.2 fd00::1 10.0.0.1",
 	       "delta: base leases it does not cover still answer");
 	is_str(by_guest(&v, "db"), "", "delta: its (empty) guest tables replace the base's");
+	is_str(by_name(&v, "twin-b", both), "",
+	       "delta: deleting an address on one interface removes that lease");
+	is_str(by_name(&v, "twin-a", both), "10.0.1.1",
+	       "delta: ... and keeps the same address on the other interface");
+	is_str(by_addr(&v, "10.0.1.1"), "twin-a@br0",
+	       "delta: the reverse lookup answers from the lease left");
 
 	mdb_txn_abort(v.dtxn);
 	mdb_txn_abort(v.txn);

@@ -44,12 +44,13 @@ static int event(const struct ldb_libvirt_target *lv, const char **env, int narg
 	return r;
 }
 
-/* The stored lease at text, its fields copied out; -ENOENT if none. */
+/* The stored lease at text on iface, its fields copied out; -ENOENT if
+ * none. */
 struct stored {
 	char host[64], mac[64], iface[16];
 };
 
-static int stored(const char *text, struct stored *s)
+static int stored(const char *iface, const char *text, struct stored *s)
 {
 	struct ldb_lease l;
 	uint8_t addr[16] = {0};
@@ -61,7 +62,7 @@ static int stored(const char *text, struct stored *s)
 	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
 	if (r < 0)
 		return r;
-	r = ldb_lease_get(txn, &m->dbis, family, addr, &l);
+	r = ldb_lease_get(txn, &m->dbis, family, addr, ldb_str_from(iface), &l);
 	if (r == 0 && s)
 		r = ldb_str_copy(s->host, sizeof(s->host), l.hostname) ||
 		    ldb_str_copy(s->mac, sizeof(s->mac), l.mac) ||
@@ -108,7 +109,7 @@ int main(void)
 	is_int(event(NULL, env_v4, 4, (char *[]){"add", "52:54:00:00:00:01", "10.0.0.1", "alpha"},
 	             &t1),
 	       0, "add: recorded");
-	ok(stored("10.0.0.1", &s) == 0 && strcmp(s.host, "alpha") == 0 &&
+	ok(stored("br0", "10.0.0.1", &s) == 0 && strcmp(s.host, "alpha") == 0 &&
 	       strcmp(s.mac, "52:54:00:00:00:01") == 0 && strcmp(s.iface, "br0") == 0,
 	   "add: the lease has the event's hostname, MAC and interface");
 	ok(t1 != 0 && ldb_master_txn(m) == t1,
@@ -118,7 +119,7 @@ int main(void)
 	is_int(event(NULL, env_noif, 4, (char *[]){"old", "52:54:00:00:00:01", "10.0.0.1", "beta"},
 	             &t2),
 	       0, "old without DNSMASQ_INTERFACE: recorded");
-	ok(stored("10.0.0.1", &s) == 0 && strcmp(s.host, "beta") == 0 &&
+	ok(stored("br0", "10.0.0.1", &s) == 0 && strcmp(s.host, "beta") == 0 &&
 	       strcmp(s.iface, "br0") == 0,
 	   "old without DNSMASQ_INTERFACE: new hostname, the stored interface kept");
 	is_int(t2, t1 + 1, "old: the next write transaction, exactly one");
@@ -128,24 +129,108 @@ int main(void)
 	is_int(
 	    event(NULL, env_v6_nomac, 4, (char *[]){"old", "00:01:02", "fd00::6", "gamma"}, NULL),
 	    0, "IPv6 old without DNSMASQ_MAC: recorded");
-	ok(stored("fd00::6", &s) == 0 && strcmp(s.mac, "52:54:00:00:00:06") == 0,
+	ok(stored("br0", "fd00::6", &s) == 0 && strcmp(s.mac, "52:54:00:00:00:06") == 0,
 	   "IPv6 old without DNSMASQ_MAC: the stored MAC kept");
 
 	before = ldb_master_txn(m);
 	is_int(event(NULL, env_v4, 1, (char *[]){"init"}, NULL), 0, "init: no error");
-	ok(stored("10.0.0.1", NULL) == 0 && stored("fd00::6", NULL) == 0,
+	ok(stored("br0", "10.0.0.1", NULL) == 0 && stored("br0", "fd00::6", NULL) == 0,
 	   "init: every lease still there");
 
 	is_int(event(NULL, env_v4, 3, (char *[]){"del", "52:54:00:00:00:01", "10.0.0.1"}, NULL), 0,
 	       "del: done");
-	is_int(stored("10.0.0.1", NULL), -ENOENT, "del: the lease is gone");
-	ok(stored("fd00::6", NULL) == 0, "del: other leases stay");
+	is_int(stored("br0", "10.0.0.1", NULL), -ENOENT, "del: the lease is gone");
+	ok(stored("br0", "fd00::6", NULL) == 0, "del: other leases stay");
 	is_int(event(NULL, env_v4, 3, (char *[]){"del", "52:54:00:00:00:09", "10.0.0.9"}, NULL), 0,
 	       "del of an address with no lease: not an error");
 	/* LMDB commits a write transaction that changed nothing without a new
 	 * transaction id: init and the del of nothing leave no trace. */
 	is_int(ldb_master_txn(m), before + 1,
 	       "only the del that removed a lease wrote to the master");
+
+	/* The same address on two interfaces: two leases. */
+	{
+		const char *br0[] = {"DNSMASQ_INTERFACE=br0", "DNSMASQ_LEASE_EXPIRES=0", NULL};
+		const char *br1[] = {"DNSMASQ_INTERFACE=br1", "DNSMASQ_LEASE_EXPIRES=0", NULL};
+		const char *vir1[] = {"VIR_BRIDGE_NAME=br1", "DNSMASQ_LEASE_EXPIRES=0", NULL};
+
+		is_int(event(NULL, br0, 4,
+		             (char *[]){"add", "52:54:00:00:07:a0", "10.0.7.1", "seven-a"}, NULL),
+		       0, "two interfaces: add on br0");
+		is_int(event(NULL, br1, 4,
+		             (char *[]){"add", "52:54:00:00:07:b1", "10.0.7.1", "seven-b"}, NULL),
+		       0, "two interfaces: add of the same address on br1");
+		ok(stored("br0", "10.0.7.1", &s) == 0 && strcmp(s.host, "seven-a") == 0,
+		   "two interfaces: br0's lease kept");
+		ok(stored("br1", "10.0.7.1", &s) == 0 && strcmp(s.host, "seven-b") == 0,
+		   "two interfaces: br1's lease beside it");
+		is_int(event(NULL, br1, 4,
+		             (char *[]){"old", "52:54:00:00:07:b1", "10.0.7.1", "seven-b2"}, NULL),
+		       0, "two interfaces: old on br1");
+		ok(stored("br0", "10.0.7.1", &s) == 0 && strcmp(s.host, "seven-a") == 0,
+		   "two interfaces: old on br1 leaves br0's lease alone");
+		ok(stored("br1", "10.0.7.1", &s) == 0 && strcmp(s.host, "seven-b2") == 0,
+		   "two interfaces: old on br1 changes br1's");
+		is_int(event(NULL, env_noif, 4,
+		             (char *[]){"old", "52:54:00:00:07:a0", "10.0.7.1", "seven-a2"}, NULL),
+		       0, "two interfaces: old naming no interface");
+		ok(stored("br0", "10.0.7.1", &s) == 0 && strcmp(s.host, "seven-a2") == 0 &&
+		       stored("br1", "10.0.7.1", &s) == 0 && strcmp(s.host, "seven-b2") == 0,
+		   "two interfaces: ... changes the lease whose MAC it names, only that one");
+		is_int(stored("", "10.0.7.1", NULL), -ENOENT,
+		       "two interfaces: ... and records no third, interface-less lease");
+		is_int(event(NULL, env_noif, 3, (char *[]){"del", "52:54:00:00:07:ff", "10.0.7.1"},
+		             NULL),
+		       0, "two interfaces: del naming no interface and neither client");
+		ok(stored("br0", "10.0.7.1", NULL) == 0 && stored("br1", "10.0.7.1", NULL) == 0,
+		   "two interfaces: ... deletes neither (no way to tell which)");
+		is_int(
+		    event(NULL, br0, 3, (char *[]){"del", "52:54:00:00:07:a0", "10.0.7.1"}, NULL),
+		    0, "two interfaces: del on br0");
+		is_int(stored("br0", "10.0.7.1", NULL), -ENOENT,
+		       "two interfaces: br0's lease gone");
+		ok(stored("br1", "10.0.7.1", &s) == 0 && strcmp(s.host, "seven-b2") == 0,
+		   "two interfaces: del on br0 never touches br1's");
+		is_int(
+		    event(NULL, vir1, 3, (char *[]){"del", "52:54:00:00:07:b1", "10.0.7.1"}, NULL),
+		    0, "two interfaces: del on br1 named by VIR_BRIDGE_NAME");
+		is_int(stored("br1", "10.0.7.1", NULL), -ENOENT,
+		       "two interfaces: br1's lease gone");
+
+		/* A lease recorded before its interface was known. */
+		is_int(event(NULL, env_noif, 4,
+		             (char *[]){"old", "52:54:00:00:08:00", "10.0.8.1", "eight"}, NULL),
+		       0, "no interface yet: recorded");
+		ok(stored("", "10.0.8.1", NULL) == 0, "no interface yet: without one");
+		is_int(event(NULL, br0, 4,
+		             (char *[]){"old", "52:54:00:00:08:00", "10.0.8.1", "eight"}, NULL),
+		       0, "no interface yet: then an event naming it");
+		ok(stored("br0", "10.0.8.1", NULL) == 0 && stored("", "10.0.8.1", NULL) == -ENOENT,
+		   "no interface yet: the lease moved to its interface, none left behind");
+		is_int(event(NULL, env_noif, 3, (char *[]){"del", "52:54:00:00:08:00", "10.0.8.1"},
+		             NULL),
+		       0, "no interface: del of the only lease at the address");
+		is_int(stored("br0", "10.0.8.1", NULL), -ENOENT, "no interface: ... deletes it");
+
+		/* IPv6: DNSMASQ_MAC left out as the lease moves to its interface. */
+		{
+			const char *v6_noif[] = {"DNSMASQ_LEASE_EXPIRES=0", "DNSMASQ_IAID=8",
+			                         "DNSMASQ_MAC=52:54:00:00:08:06", NULL};
+			const char *v6_br0[] = {"DNSMASQ_INTERFACE=br0", "DNSMASQ_LEASE_EXPIRES=0",
+			                        "DNSMASQ_IAID=8", NULL};
+
+			is_int(event(NULL, v6_noif, 4,
+			             (char *[]){"old", "00:01:08", "fd00::8", "eight6"}, NULL),
+			       0, "no interface yet, IPv6: recorded with its MAC");
+			is_int(event(NULL, v6_br0, 4,
+			             (char *[]){"old", "00:01:08", "fd00::8", "eight6"}, NULL),
+			       0, "no interface yet, IPv6: then an event naming it, without a MAC");
+			ok(stored("br0", "fd00::8", &s) == 0 &&
+			       strcmp(s.mac, "52:54:00:00:08:06") == 0 &&
+			       stored("", "fd00::8", NULL) == -ENOENT,
+			   "no interface yet, IPv6: moved to its interface with its stored MAC");
+		}
+	}
 
 	/* libvirt: the bridge's status file is imported on its first event. */
 	if (mkdir(lvdir, 0755) < 0) {
@@ -160,17 +245,39 @@ int main(void)
 	is_int(event(&lv, env_lv, 4,
 	             (char *[]){"add", "52:54:00:00:00:04", "192.168.122.4", "fresh"}, NULL),
 	       0, "libvirt: first event on the bridge recorded");
-	ok(stored("192.168.122.3", &s) == 0 && strcmp(s.host, "imported") == 0 &&
+	ok(stored("virbr0", "192.168.122.3", &s) == 0 && strcmp(s.host, "imported") == 0 &&
 	       strcmp(s.iface, "virbr0") == 0,
 	   "libvirt: the status file's lease imported, on the bridge");
-	ok(stored("192.168.122.4", NULL) == 0, "libvirt: the event's lease recorded too");
+	ok(stored("virbr0", "192.168.122.4", NULL) == 0, "libvirt: the event's lease recorded too");
 	is_int(event(&lv, env_lv, 3, (char *[]){"del", "52:54:00:00:00:03", "192.168.122.3"}, NULL),
 	       0, "libvirt: del of the imported lease");
 	is_int(event(&lv, env_lv, 4,
 	             (char *[]){"old", "52:54:00:00:00:04", "192.168.122.4", "fresh"}, NULL),
 	       0, "libvirt: a later event on the bridge");
-	is_int(stored("192.168.122.3", NULL), -ENOENT,
+	is_int(stored("virbr0", "192.168.122.3", NULL), -ENOENT,
 	       "libvirt: imported once only (the deleted lease does not come back)");
+
+	/* Another bridge's status file with an address virbr0 also has: the
+	 * takeover keeps both. */
+	{
+		const char *env_lv1[] = {"DNSMASQ_INTERFACE=virbr1", "DNSMASQ_LEASE_EXPIRES=0",
+		                         NULL};
+		char path1[160];
+
+		snprintf(path1, sizeof(path1), "%s/virbr1.status", lvdir);
+		write_file(path1, "[{\"ip-address\": \"192.168.122.4\", \"mac-address\": "
+		                  "\"52:54:00:00:01:04\", \"hostname\": \"other-net\", "
+		                  "\"expiry-time\": 0}]\n");
+		lv = (struct ldb_libvirt_target){lvdir, "virbr1"};
+		is_int(event(&lv, env_lv1, 4,
+		             (char *[]){"add", "52:54:00:00:01:05", "192.168.122.5", "v1"}, NULL),
+		       0, "libvirt: first event on a second bridge");
+		ok(stored("virbr1", "192.168.122.4", &s) == 0 && strcmp(s.host, "other-net") == 0,
+		   "libvirt: its status file's lease imported on virbr1");
+		ok(stored("virbr0", "192.168.122.4", &s) == 0 && strcmp(s.host, "fresh") == 0,
+		   "libvirt: virbr0's lease at the same address kept beside it");
+		lv = (struct ldb_libvirt_target){lvdir, "virbr0"};
+	}
 
 	/* A status file that is not a JSON array: nothing changes. */
 	write_file(path, "{not json");
@@ -178,7 +285,8 @@ int main(void)
 	ok(event(&lv, env_lv, 4, (char *[]){"add", "52:54:00:00:00:05", "192.168.122.5", "late"},
 	         NULL) < 0,
 	   "libvirt: an invalid status file fails the event");
-	is_int(stored("192.168.122.5", NULL), -ENOENT, "libvirt: ... and records nothing");
+	is_int(stored("virbr0", "192.168.122.5", NULL), -ENOENT,
+	       "libvirt: ... and records nothing");
 	ok(ldb_master_txn(m) == before, "libvirt: ... no transaction committed");
 
 	ldb_master_close(m);
