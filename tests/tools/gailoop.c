@@ -2,10 +2,11 @@
  * A long-running resolver, as a daemon is: reads one name per line on stdin
  * and answers each through getaddrinfo() in this same process, so whatever
  * the NSS module keeps between lookups is exercised across publications.
+ * A line "-r ADDRESS" asks getnameinfo() for ADDRESS's name instead.
  *   gailoop [-4|-6]
- * Answer, one line per name: the addresses in glibc's order separated by
- * spaces, or "NOTFOUND" (EAI_NONAME/EAI_NODATA), or "ERROR <text>".
- * Exits 0 at end of input.
+ * Answer, one line per question: the addresses in glibc's order separated
+ * by spaces (or the name), or "NOTFOUND" (EAI_NONAME/EAI_NODATA), or
+ * "ERROR <text>". Exits 0 at end of input.
  */
 #include "config.h"
 
@@ -43,6 +44,34 @@ static void answer(const char *name, const struct addrinfo *hints)
 	freeaddrinfo(res);
 }
 
+static void answer_reverse(const char *text)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	char host[NI_MAXHOST];
+	socklen_t len;
+	int r;
+
+	if (inet_pton(AF_INET, text, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		len = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, text, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		len = sizeof(*s6);
+	} else {
+		printf("ERROR bad address\n");
+		return;
+	}
+	r = getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0, NI_NAMEREQD);
+	if (r == EAI_NONAME || r == EAI_NODATA)
+		printf("NOTFOUND\n");
+	else if (r != 0)
+		printf("ERROR %s\n", gai_strerror(r));
+	else
+		printf("%s\n", host);
+}
+
 int main(int argc, char *argv[])
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
@@ -66,7 +95,10 @@ int main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (fgets(line, sizeof(line), stdin)) {
 		line[strcspn(line, "\n")] = '\0';
-		answer(line, &hints);
+		if (strncmp(line, "-r ", 3) == 0)
+			answer_reverse(line + 3);
+		else
+			answer(line, &hints);
 	}
 	return 0;
 }
