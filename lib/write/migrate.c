@@ -88,11 +88,7 @@ int ldb_master_upgrade(MDB_txn *txn, struct ldb_dbis *dbis)
 	MDB_val k = {strlen(LDB_META_BASE_ID), (void *)LDB_META_BASE_ID};
 	int r;
 
-	r = ldb_schema_open_tables(txn, MDB_CREATE, dbis);
-	if (r == 0)
-		r = ldb_schema_layout(txn, dbis, &dbis->layout);
-	if (r == -ENOENT)
-		return ldb_schema_put_layout(txn, dbis, LDB_LAYOUT_VERSION);
+	r = ldb_schema_open_or_init(txn, dbis);
 	if (r < 0)
 		return r;
 	if (dbis->layout > LDB_LAYOUT_VERSION)

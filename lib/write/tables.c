@@ -198,7 +198,7 @@ int ldb_schema_put_layout(MDB_txn *txn, struct ldb_dbis *dbis, unsigned layout)
 	return r;
 }
 
-int ldb_schema_create(MDB_txn *txn, struct ldb_dbis *dbis)
+int ldb_schema_open_or_init(MDB_txn *txn, struct ldb_dbis *dbis)
 {
 	int r;
 
@@ -207,6 +207,13 @@ int ldb_schema_create(MDB_txn *txn, struct ldb_dbis *dbis)
 		r = ldb_schema_layout(txn, dbis, &dbis->layout);
 	if (r == -ENOENT)
 		return ldb_schema_put_layout(txn, dbis, LDB_LAYOUT_VERSION);
+	return r;
+}
+
+int ldb_schema_create(MDB_txn *txn, struct ldb_dbis *dbis)
+{
+	int r = ldb_schema_open_or_init(txn, dbis);
+
 	if (r == 0 && dbis->layout != LDB_LAYOUT_VERSION)
 		r = -EPROTONOSUPPORT;
 	return r;

@@ -9,10 +9,13 @@
 #include "core/record.h"
 #include "store/tables.h"
 
-/* Open (and create) every table; a new database gets the current layout
- * (LDB_LAYOUT_VERSION); an existing one must have it (-EPROTONOSUPPORT
- * otherwise: the master's older layouts are migrated by write/migrate.h
- * first). dbis->layout is set. */
+/* Open every table, creating what is missing; a new database gets the
+ * current layout. dbis->layout tells the layout found. */
+int ldb_schema_open_or_init(MDB_txn *txn, struct ldb_dbis *dbis);
+
+/* The same, and an existing database must have the current layout
+ * (LDB_LAYOUT_VERSION; -EPROTONOSUPPORT otherwise: the master's older
+ * layouts are migrated by write/migrate.h first). */
 int ldb_schema_create(MDB_txn *txn, struct ldb_dbis *dbis);
 
 /* Record the layout version in meta and in dbis. */
