@@ -16,22 +16,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sockaddr.h"
+
 static int reverse(const char *text)
 {
-	struct sockaddr_storage ss = {0};
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_storage ss;
 	char host[NI_MAXHOST];
 	socklen_t len;
 	int r;
 
-	if (inet_pton(AF_INET, text, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		len = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, text, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		len = sizeof(*s6);
-	} else {
+	if (tool_sockaddr(text, &ss, &len) < 0) {
 		fprintf(stderr, "gai: bad address %s\n", text);
 		return 3;
 	}
