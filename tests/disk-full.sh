@@ -4,11 +4,8 @@
 # keeps the event, and the next event after space returns publishes it all.
 . "$TOP_SRCDIR/tests/lib.sh"
 need_root
-if [ -z "${LEASE_DB_IN_NS:-}" ]; then
-	# Our own mount namespace, so the small tmpfs never outlives the test.
-	LEASE_DB_IN_NS=1 exec unshare -m bash "$0" "$@"
-fi
-mount --make-rprivate / || bail "mount --make-rprivate"
+# Our own mount namespace, so the small tmpfs never outlives the test.
+private_mounts "$@"
 setup_state
 export LEASE_DB_LIBVIRT_DIR=none
 mkdir -p "$T/run"

@@ -11,9 +11,7 @@
 # LEASE_DB_LONG=1: 60).
 . "$TOP_SRCDIR/tests/lib.sh"
 need_root
-if [ -z "${LDB_DUMP_RACE_NS:-}" ]; then
-	exec unshare -m --propagation private env LDB_DUMP_RACE_NS=1 bash "$0" "$@"
-fi
+private_mounts "$@"
 setup_state
 mkdir "$T/run" && mount -t tmpfs -o mode=755 lease-db-test "$T/run" || bail "tmpfs for the snapshot"
 trap 'umount -l "$T/run"; cleanup_state' EXIT

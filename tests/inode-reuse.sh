@@ -12,9 +12,7 @@
 # tmpfs, in a private mount namespace.
 . "$TOP_SRCDIR/tests/lib.sh"
 need_root
-if [ -z "${LDB_INODE_NS:-}" ]; then
-	exec unshare -m --propagation private env LDB_INODE_NS=1 bash "$0" "$@"
-fi
+private_mounts "$@"
 command -v strace >/dev/null || skip_all "strace not installed (it delays the helper's unlink)"
 setup_state
 trap 'umount -l "$T/ext4" "$T/tmpfs" 2>/dev/null; cleanup_state' EXIT

@@ -202,6 +202,14 @@ isolate() {
 	return 0
 }
 
+# private_mounts: run this test (call it before setup_state) in a mount
+# namespace of its own with private propagation, so whatever it mounts
+# (tmpfs, loop devices) is gone when it ends and never seen by the host.
+private_mounts() {
+	[ -n "${LDB_PRIVATE_MOUNTS:-}" ] && return 0
+	LDB_PRIVATE_MOUNTS=1 exec unshare -m --propagation private bash "$0" "$@"
+}
+
 # private_host: run this test (from here: call it before setup_state) in
 # its own mount and PID namespaces, so that /proc shows only the test's own
 # processes (lease-db-dump --check scans it for dnsmasq) and isolate can

@@ -9,9 +9,7 @@
 # sets the number of leases (default 200,000; LEASE_DB_LONG=1: 1,000,000).
 . "$TOP_SRCDIR/tests/lib.sh"
 need_root
-if [ -z "${LDB_RENEWALS_NS:-}" ]; then
-	exec unshare -m --propagation private env LDB_RENEWALS_NS=1 bash "$0" "$@"
-fi
+private_mounts "$@"
 setup_state
 mkdir "$T/run" && mount -t tmpfs -o mode=755 lease-db-test "$T/run" || bail "tmpfs for the snapshot"
 trap 'umount -l "$T/run"; cleanup_state' EXIT

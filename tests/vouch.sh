@@ -8,9 +8,7 @@
 . "$TOP_SRCDIR/tests/lib.sh"
 need_root
 command -v strace >/dev/null || skip_all "strace not installed (it counts the mappings)"
-if [ -z "${LDB_VOUCH_NS:-}" ]; then
-	exec unshare -m --propagation private env LDB_VOUCH_NS=1 bash "$0" "$@"
-fi
+private_mounts "$@"
 setup_state
 export DNSMASQ_LEASE_EXPIRES=0
 
