@@ -194,7 +194,7 @@ static int pick_known(const struct ldb_lease *l, void *p)
 	return 1;
 }
 
-static void check_snapshot(struct report *rep, struct known *k, uint64_t *gen_txn)
+static void check_snapshot(struct report *rep, struct known *k, struct ldb_counter_source *src)
 {
 	const char *path = ldb_snapshot_path();
 	const struct ldb_counter *gen;
@@ -207,7 +207,7 @@ static void check_snapshot(struct report *rep, struct known *k, uint64_t *gen_tx
 	ino_t ino;
 	int r;
 
-	*gen_txn = 0;
+	memset(src, 0, sizeof(*src));
 	r = ldb_snapshot_open(path, &s);
 	if (r < 0) {
 		say(rep, FAIL, "snapshot", "%s: %s", path,
@@ -229,17 +229,21 @@ static void check_snapshot(struct report *rep, struct known *k, uint64_t *gen_tx
 	    (long long)(time(NULL) - st.st_mtime), s->delta ? " (plus a delta)" : "");
 	ldb_snapshot_close(s);
 	if (ldb_counter_map(path, &gen, &owner, &dev, &ino) == 0) {
-		*gen_txn = ldb_counter_txn(gen);
+		ldb_counter_source(gen, src);
 		ldb_counter_unmap(gen);
 	}
 }
 
-static void check_master(struct report *rep, uint64_t gen_txn)
+/* Fresh means: published from this master (its identity), at its latest
+ * transaction. */
+static void check_master(struct report *rep, const struct ldb_counter_source *src)
 {
 	const char *dir = ldb_master_dir();
+	uint8_t id[LDB_MASTER_ID_SIZE] = {0};
 	struct ldb_master *m;
 	int r = ldb_master_open_readonly(dir, &m);
 	uint64_t txn;
+	MDB_txn *t;
 
 	if (r == -EACCES) {
 		say(rep, WARN, "master",
@@ -253,15 +257,38 @@ static void check_master(struct report *rep, uint64_t gen_txn)
 		return;
 	}
 	txn = ldb_master_txn(m);
+	/* No identity yet (an older helper's master): compared as all zero. */
+	if (mdb_txn_begin(m->env, NULL, MDB_RDONLY, &t) == 0) {
+		if (ldb_master_id(t, &m->dbis, id) < 0)
+			memset(id, 0, sizeof(id));
+		mdb_txn_abort(t);
+	}
 	say(rep, OK, "master", "%s opens", dir);
-	if (gen_txn >= txn || gen_txn == 0)
-		say(rep, gen_txn ? OK : WARN, "snapshot fresh",
-		    gen_txn ? "contains the master's latest change"
-		            : "no publication counter found");
+	if (src->txn == 0)
+		say(rep, WARN, "snapshot fresh", "no publication counter found");
 	else
-		say(rep, FAIL, "snapshot fresh",
-		    "the master has changes the snapshot lacks (a failed publication? disk full?); "
-		    "the next event republishes");
+		switch (ldb_source_compare(src, id, txn)) {
+		case LDB_SOURCE_CURRENT:
+			say(rep, OK, "snapshot fresh", "contains the master's latest change");
+			break;
+		case LDB_SOURCE_BEHIND:
+			say(rep, FAIL, "snapshot fresh",
+			    "the master has changes the snapshot lacks (a failed publication? disk "
+			    "full?); the next event republishes");
+			break;
+		case LDB_SOURCE_AHEAD:
+			say(rep, FAIL, "snapshot fresh",
+			    "the snapshot is newer than the master (transaction %" PRIu64
+			    " against %" PRIu64 "): the master was restored from an older copy; the "
+			    "next event or dnsmasq's init republishes",
+			    src->txn, txn);
+			break;
+		case LDB_SOURCE_OTHER:
+			say(rep, FAIL, "snapshot fresh",
+			    "the snapshot comes from another master (deleted and made again, or "
+			    "replaced); the next event or dnsmasq's init republishes");
+			break;
+		}
 	ldb_master_close(m);
 }
 
@@ -434,15 +461,15 @@ int ldb_check_run(bool json)
 	struct report rep = {json, NULL, 0, 0};
 	struct known k = {.now = (int64_t)time(NULL)};
 	bool uses_guest;
-	uint64_t gen_txn;
+	struct ldb_counter_source src;
 
 	if (json && !(rep.list = json_object_new_array()))
 		return 1;
 	check_nsswitch(&rep, &uses_guest);
 	check_module(&rep, "leasedb", true);
 	check_module(&rep, "leasedb_guest", uses_guest);
-	check_snapshot(&rep, &k, &gen_txn);
-	check_master(&rep, gen_txn);
+	check_snapshot(&rep, &k, &src);
+	check_master(&rep, &src);
 	check_dnsmasq(&rep);
 	check_lookup(&rep, &k);
 	if (json) {

@@ -4,7 +4,9 @@
  * prints the stored leases back to dnsmasq on init.
  *
  * Exit status: 0 done (or action ignored), 1 usage, 2 invalid input
- * (nothing changed), 3 database or publishing failure.
+ * (nothing changed), 3 database or publishing failure. init exits 0
+ * whenever it could read the master (dnsmasq does not start otherwise),
+ * with a warning for what it could not record or publish.
  */
 #include "config.h"
 
@@ -102,30 +104,133 @@ static int print_lease(const struct ldb_lease *l, void *p)
 	return 0;
 }
 
-/* dnsmasq's lease-file format: IPv4 leases, the server DUID, IPv6 leases. */
-static int print_init(struct ldb_master *m, const struct ldb_event *ev)
+/* dnsmasq's lease-file format: IPv4 leases, the server DUID, IPv6 leases,
+ * from one read transaction, written to out. */
+static int print_leases(struct ldb_master *m, const struct ldb_event *ev, FILE *out,
+                        uint64_t *txnid)
 {
-	struct init_ctx c = {.iface = ev->lease.iface, .family = AF_INET, .out = stdout};
+	struct init_ctx c = {.iface = ev->lease.iface, .family = AF_INET, .out = out};
 	MDB_txn *txn;
 	int r;
 
 	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
 	if (r < 0)
 		return r;
+	*txnid = mdb_txn_id(txn);
 	r = ldb_lease_foreach(txn, &m->dbis, print_lease, &c);
 	if (r == 0)
 		r = ldb_lease_foreach(txn, &m->dbis, find_duid, &c);
 	if (r == 1) {
-		printf("duid %.*s\n", (int)c.duid.len, c.duid.p);
+		fprintf(out, "duid %.*s\n", (int)c.duid.len, c.duid.p);
 		r = 0;
 	}
 	c.family = AF_INET6;
 	if (r == 0)
 		r = ldb_lease_foreach(txn, &m->dbis, print_lease, &c);
 	mdb_txn_abort(txn);
+	return r;
+}
+
+/* A master opened without a reader slot (unlocked, see
+ * ldb_master_open_nowrite()) is read into memory and printed only once no
+ * writer elsewhere can have reused a page the read saw; a locked one is
+ * printed at once. */
+static int print_init(struct ldb_master *m, const struct ldb_event *ev, bool unlocked)
+{
+	uint64_t txnid;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int r = -EAGAIN;
+
+	if (!unlocked) {
+		r = print_leases(m, ev, stdout, &txnid);
+		goto flush;
+	}
+	for (int i = 0; i < 16 && r == -EAGAIN; i++) {
+		mem = open_memstream(&buf, &len);
+		if (!mem)
+			return -errno;
+		r = print_leases(m, ev, mem, &txnid);
+		if (fclose(mem) == EOF && r == 0)
+			r = -errno;
+		if (r == 0 && !ldb_master_read_stable(m, txnid))
+			r = -EAGAIN;
+		if (r == 0 && fwrite(buf, 1, len, stdout) != len)
+			r = -EIO;
+		free(buf);
+		buf = NULL;
+	}
+flush:
 	if (r == 0 && (fflush(stdout) == EOF || ferror(stdout)))
 		r = -EIO;
 	return r;
+}
+
+/* init: dnsmasq starts only when this exits 0, so whatever cannot be
+ * recorded (libvirt's .status import) or published is a warning; only a
+ * master that cannot be read (or a newer layout) is exit 3. */
+static int run_init(struct ldb_event *ev)
+{
+	const char *dir = ldb_master_dir(), *snap = ldb_snapshot_path();
+	struct ldb_master *m = NULL;
+	struct ldb_libvirt_target lv;
+	struct ldb_event_kept kept;
+	char why[PATH_MAX + 64];
+	uint64_t txnid = 0;
+	int r, rw_err;
+
+	r = ldb_master_open_init(dir, &m, &rw_err);
+	if (r == -ENOENT) {
+		fprintf(stderr,
+		        PROG ": warning: no master database in %s and none can be made there: "
+		             "dnsmasq starts with no leases; nothing is recorded until it is "
+		             "writable\n",
+		        dir);
+		return 0;
+	}
+	if (r == -EPROTONOSUPPORT) {
+		fprintf(stderr,
+		        PROG ": master database %s was written by a newer lease-db (its layout is "
+		             "newer than %d, the newest this helper knows); refusing to read it: "
+		             "install that version again\n",
+		        dir, LDB_LAYOUT_VERSION);
+		return EXIT_DB;
+	}
+	if (r < 0) {
+		fprintf(stderr, PROG ": master database %s: %s\n", dir, strerror(-r));
+		return EXIT_DB;
+	}
+	if (rw_err) {
+		fprintf(stderr,
+		        PROG ": warning: master database %s cannot be written (%s): printing its "
+		             "leases read-only; nothing recorded or published, and add/old/del "
+		             "fail until it is writable\n",
+		        dir, strerror(-rw_err));
+	} else {
+		lv = ldb_libvirt_target_of(ev);
+		if (ldb_event_transaction(m, ev, &kept, &lv, &txnid) < 0)
+			fprintf(stderr,
+			        PROG ": warning: init could not record in %s (above); printing the "
+			             "leases the master holds\n",
+			        dir);
+	}
+	r = print_init(m, ev, rw_err != 0);
+	if (r < 0) {
+		fail_db("init", r);
+		ldb_master_close(m);
+		return EXIT_DB;
+	}
+	if (!rw_err) {
+		r = ldb_publish_why(m, snap, ldb_master_txn(m), why, sizeof(why));
+		if (r < 0)
+			fprintf(stderr,
+			        PROG ": warning: publishing %s: %s: %s; lookups answer from the "
+			             "previous snapshot until an event publishes\n",
+			        snap, why, strerror(-r));
+	}
+	ldb_master_close(m);
+	return 0;
 }
 
 int main(int argc, char *argv[])
@@ -139,7 +244,7 @@ int main(int argc, char *argv[])
 	struct ldb_libvirt_target lv;
 	struct ldb_event ev;
 	struct ldb_event_kept kept; /* ev may point into it: lives as long as ev */
-	char err[512];
+	char err[512], why[PATH_MAX + 64];
 	uint64_t txnid = 0;
 	int c, r;
 
@@ -176,6 +281,9 @@ int main(int argc, char *argv[])
 		             "lease recorded without it\n",
 		        ev.reserved);
 
+	if (ev.action == LDB_ACTION_INIT)
+		return run_init(&ev);
+
 	r = ldb_master_open_writable(ldb_master_dir(), &m);
 	if (r == -EPROTONOSUPPORT) {
 		fprintf(stderr,
@@ -186,20 +294,19 @@ int main(int argc, char *argv[])
 		return EXIT_DB;
 	}
 	if (r < 0) {
-		fprintf(stderr, PROG ": master database %s: %s\n", ldb_master_dir(), strerror(-r));
+		fprintf(stderr, PROG ": master database %s: %s%s\n", ldb_master_dir(), strerror(-r),
+		        r == -EROFS || r == -EACCES || r == -EPERM
+		            ? ": the lease is not recorded; make the master writable (init still "
+		              "prints the leases it holds)"
+		            : "");
 		return EXIT_DB;
 	}
 	lv = ldb_libvirt_target_of(&ev);
 	r = ldb_event_transaction(m, &ev, &kept, &lv, &txnid);
-	if (r == 0 && ev.action == LDB_ACTION_INIT) {
-		r = print_init(m, &ev);
-		if (r < 0)
-			fail_db("init", r);
-	}
 	if (r == 0) {
-		r = ldb_publish(m, ldb_snapshot_path(), txnid);
+		r = ldb_publish_why(m, ldb_snapshot_path(), txnid, why, sizeof(why));
 		if (r < 0)
-			fprintf(stderr, PROG ": publishing %s: %s\n", ldb_snapshot_path(),
+			fprintf(stderr, PROG ": publishing %s: %s: %s\n", ldb_snapshot_path(), why,
 			        strerror(-r));
 	}
 	ldb_master_close(m);

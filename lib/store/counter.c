@@ -103,6 +103,37 @@ static void copy_id(const struct ldb_fileid *src, struct ldb_fileid *dst)
 	dst->ctime_nsec = __atomic_load_n(&src->ctime_nsec, __ATOMIC_RELAXED);
 }
 
+void ldb_counter_source(const struct ldb_counter *g, struct ldb_counter_source *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < 64; i++) {
+		uint64_t s1 = LOAD(&g->seq), s2;
+
+		s->txn = LOAD(&g->txn);
+		if (s1 & 1)
+			continue;
+		for (size_t j = 0; j < LDB_MASTER_ID_SIZE; j++)
+			s->master_id[j] = __atomic_load_n(&g->master_id[j], __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&g->seq, __ATOMIC_RELAXED);
+		if (s1 == s2)
+			return;
+	}
+	/* The writer kept changing it: an identity no master has. */
+	memset(s->master_id, 0xff, sizeof(s->master_id));
+}
+
+enum ldb_source_state ldb_source_compare(const struct ldb_counter_source *pub,
+                                         const uint8_t master_id[LDB_MASTER_ID_SIZE],
+                                         uint64_t master_txn)
+{
+	if (memcmp(pub->master_id, master_id, LDB_MASTER_ID_SIZE) != 0)
+		return LDB_SOURCE_OTHER;
+	if (pub->txn > master_txn)
+		return LDB_SOURCE_AHEAD;
+	return pub->txn == master_txn ? LDB_SOURCE_CURRENT : LDB_SOURCE_BEHIND;
+}
+
 void ldb_counter_read(const struct ldb_counter *g, struct ldb_counter_reading *v)
 {
 	memset(v, 0, sizeof(*v));

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "store/schema.h"
+
 #define LDB_COUNTER_MAGIC UINT64_C(0x314e45474244454c) /* "LEDBGEN1" */
 #define LDB_COUNTER_SIZE  4096                         /* never truncated or resized */
 
@@ -35,6 +37,29 @@ struct ldb_counter {
 	uint64_t seq;
 	struct ldb_fileid vbase;  /* the base the writer verified and published */
 	struct ldb_fileid vdelta; /* the delta likewise; zero when there is none */
+	/* The master the published snapshot came from (meta master-id); all
+	 * zero: unknown (a counter written before masters had an identity). */
+	uint8_t master_id[LDB_MASTER_ID_SIZE];
+};
+
+/* Where the published snapshot came from: which master, and the master
+ * transaction it contains at least. */
+struct ldb_counter_source {
+	uint8_t master_id[LDB_MASTER_ID_SIZE];
+	uint64_t txn;
+};
+
+/* How the published snapshot stands to a master now at transaction txn. A
+ * master's transaction ids only grow, and the counter is bumped only after
+ * the master committed what was published, so a snapshot "ahead" of a
+ * master with its identity came from a copy of it that was later replaced
+ * by an older one (a restored backup). Only CURRENT (and BEHIND, for a
+ * change it already holds) means the snapshot shows this master. */
+enum ldb_source_state {
+	LDB_SOURCE_CURRENT, /* this master, its latest transaction */
+	LDB_SOURCE_BEHIND,  /* this master, an older transaction */
+	LDB_SOURCE_AHEAD,   /* this master's identity, a newer transaction: restored */
+	LDB_SOURCE_OTHER,   /* another master (deleted and created again, replaced) */
 };
 
 /* What a reader learns from the counter file at one moment. */
@@ -63,6 +88,15 @@ uint64_t ldb_counter_txn(const struct ldb_counter *g);
 
 /* The base-id of the published full snapshot. */
 uint64_t ldb_counter_base(const struct ldb_counter *g);
+
+/* The published snapshot's source, read consistently. */
+void ldb_counter_source(const struct ldb_counter *g, struct ldb_counter_source *s);
+
+/* Compare the published snapshot's source with a master (its identity,
+ * all zero when it has none, and its latest transaction). */
+enum ldb_source_state ldb_source_compare(const struct ldb_counter_source *pub,
+                                         const uint8_t master_id[LDB_MASTER_ID_SIZE],
+                                         uint64_t master_txn);
 
 /* A consistent reading of the counter and the identities it vouches for. */
 void ldb_counter_read(const struct ldb_counter *g, struct ldb_counter_reading *v);

@@ -8,6 +8,7 @@
 
 #include "store/master.h"
 #include "store/mdb-errno.h"
+#include "store/tables.h"
 
 /* Address space only: LMDB grows the file as pages are written. */
 #define MASTER_MAPSIZE (SIZE_MAX > 0xffffffffu ? ((size_t)4 << 30) : ((size_t)256 << 20))
@@ -19,6 +20,35 @@ int ldb_master_open_readonly(const char *dir, struct ldb_master **out)
 	if (stat(dir, &st) < 0)
 		return -errno;
 	return ldb_master_open_env(dir, MDB_RDONLY, ldb_schema_open, out);
+}
+
+int ldb_master_open_nowrite(const char *dir, struct ldb_master **out)
+{
+	int r = ldb_master_open_readonly(dir, out);
+
+	if (r == -EACCES || r == -EPERM)
+		r = ldb_master_open_env(dir, MDB_RDONLY | MDB_NOLOCK, ldb_schema_open, out);
+	return r;
+}
+
+bool ldb_master_read_stable(struct ldb_master *m, uint64_t txn)
+{
+	uint64_t now = ldb_master_txn(m);
+
+	return now != 0 && now <= txn + 1;
+}
+
+int ldb_master_id(MDB_txn *txn, const struct ldb_dbis *dbis, uint8_t id[LDB_MASTER_ID_SIZE])
+{
+	struct ldb_str v;
+	int r = ldb_meta_get(txn, dbis, LDB_META_MASTER_ID, &v);
+
+	if (r < 0)
+		return r;
+	if (v.len != LDB_MASTER_ID_SIZE)
+		return -EBADMSG;
+	memcpy(id, v.p, LDB_MASTER_ID_SIZE);
+	return 0;
 }
 
 int ldb_master_open_env(const char *dir, unsigned env_flags,

@@ -5,6 +5,7 @@
 #define LDB_STORE_MASTER_H
 
 #include <lmdb.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/schema.h"
@@ -17,6 +18,26 @@ struct ldb_master {
 
 /* Open the master in dir read-only: -ENOENT when there is no master. */
 int ldb_master_open_readonly(const char *dir, struct ldb_master **out);
+
+/* Open the master read-only where this process cannot write its lock
+ * file: liblmdb goes on without it on a read-only filesystem (EROFS), and
+ * where it cannot be opened for another reason (EACCES, EPERM) the master
+ * is opened MDB_NOLOCK. Either way this process is in no reader table: a
+ * writer on another mount of the same filesystem may reuse the pages a
+ * read transaction reads, from the second transaction committed after it
+ * on. Check each read with ldb_master_read_stable(). */
+int ldb_master_open_nowrite(const char *dir, struct ldb_master **out);
+
+/* After reading in a transaction with id txn: true when at most one
+ * transaction committed since it began, so no page it read was reused
+ * (liblmdb frees a snapshot's pages for reuse from the third write
+ * transaction after it on). */
+bool ldb_master_read_stable(struct ldb_master *m, uint64_t txn);
+
+/* The master's identity (meta master-id): -ENOENT when it has none (an
+ * older helper's master, not yet opened by this one), -EBADMSG when it is
+ * malformed. */
+int ldb_master_id(MDB_txn *txn, const struct ldb_dbis *dbis, uint8_t id[LDB_MASTER_ID_SIZE]);
 
 /* Open the environment in dir with env_flags and its tables through
  * open_tables (ldb_schema_open, or the writer's ldb_schema_create). The

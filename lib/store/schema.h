@@ -61,6 +61,14 @@ extern const struct ldb_table ldb_tables[LDB_NTABLES];
  * files last loaded into the guest tables. */
 #define LDB_META_MACS_SIGNATURE "macs-signature"
 
+/* Meta key: the master's identity, LDB_MASTER_ID_SIZE random bytes made
+ * with the master (or given to an older master on the helper's first
+ * open). A base snapshot carries it as a copy of the master's meta; the
+ * counter file records it with each publication, so a replaced master is
+ * told apart from the one the snapshot came from (store/counter.h). */
+#define LDB_META_MASTER_ID "master-id"
+#define LDB_MASTER_ID_SIZE 16
+
 /* Open every table (flags: 0, or MDB_CREATE for the writer) into dbis.
  * -EBADMSG when a table is missing or has other flags. */
 int ldb_schema_open_tables(MDB_txn *txn, unsigned flags, struct ldb_dbis *dbis);

@@ -1,14 +1,77 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "write/dirs.h"
 #include "write/master.h"
 #include "write/migrate.h"
+#include "write/tables.h"
+
+/* Unique, not secret: it only has to differ from the identity of the
+ * master a published snapshot came from. Never blocks (init runs at boot,
+ * maybe before the kernel's pool is ready): without getrandom() bytes,
+ * the clocks and the pid. */
+static void new_id(uint8_t id[LDB_MASTER_ID_SIZE])
+{
+	struct timespec rt, mono;
+	uint64_t mix[2];
+
+	if (getrandom(id, LDB_MASTER_ID_SIZE, GRND_NONBLOCK) == LDB_MASTER_ID_SIZE)
+		return;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	mix[0] = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
+	mix[1] = ((uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec) ^
+	         ((uint64_t)getpid() << 40);
+	memcpy(id, mix, LDB_MASTER_ID_SIZE);
+}
+
+/* The tables, the layout, and the master's identity. */
+static int open_tables(MDB_txn *txn, struct ldb_dbis *dbis)
+{
+	uint8_t id[LDB_MASTER_ID_SIZE];
+	int r = ldb_master_upgrade(txn, dbis);
+
+	if (r == 0)
+		r = ldb_master_id(txn, dbis, id);
+	if (r == -ENOENT || r == -EBADMSG) {
+		new_id(id);
+		r = ldb_meta_put(txn, dbis, LDB_META_MASTER_ID,
+		                 (struct ldb_str){(const char *)id, sizeof(id)});
+	}
+	return r;
+}
 
 int ldb_master_open_writable(const char *dir, struct ldb_master **out)
 {
 	int r = ldb_secure_dir(dir, 0700, S_IWGRP | S_IWOTH);
 
-	return r < 0 ? r : ldb_master_open_env(dir, 0, ldb_master_upgrade, out);
+	return r < 0 ? r : ldb_master_open_env(dir, 0, open_tables, out);
+}
+
+int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err)
+{
+	struct stat st;
+	int r;
+
+	*rw_err = 0;
+	r = ldb_secure_dir(dir, 0700, S_IWGRP | S_IWOTH);
+	/* mkdir() says EEXIST before EROFS: a missing directory it could
+	 * not make means there is no master. */
+	if (r == -EROFS || r == -EACCES)
+		return lstat(dir, &st) < 0 ? -ENOENT : r;
+	if (r < 0)
+		return r;
+	r = ldb_master_open_env(dir, 0, open_tables, out);
+	if (r == 0 || r == -EPROTONOSUPPORT)
+		return r;
+	*rw_err = r;
+	return ldb_master_open_nowrite(dir, out);
 }

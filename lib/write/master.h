@@ -7,8 +7,20 @@
 /* Open the master in dir, creating the directory (0700) and the database
  * when missing, and migrating an older layout in place
  * (ldb_master_upgrade(), in the open's write transaction); -EPROTONOSUPPORT
- * for a newer one. The directory must belong to the effective user with no
- * group/other write bit. */
+ * for a newer one. A master without an identity (meta master-id: a new
+ * one, or an older helper's) gets a random one in the same transaction.
+ * The directory must belong to the effective user with no group/other
+ * write bit. */
 int ldb_master_open_writable(const char *dir, struct ldb_master **out);
+
+/* For init, which must print the leases whenever the master can be read:
+ * the writable open, else, when the directory is the writer's own but the
+ * master cannot be written (a read-only filesystem, a full one, a lock
+ * file it may not open), ldb_master_open_nowrite(). *rw_err gets the
+ * writable open's error (0 when it succeeded: the master is writable).
+ * -ENOENT when there is no master and none can be made. A directory that
+ * fails ldb_secure_dir()'s checks and a newer layout are refused as for
+ * the writable open. */
+int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err);
 
 #endif

@@ -27,10 +27,17 @@ void ldb_publish_limits_get(struct ldb_publish_limits *lim)
 	lim->divisor = tunable("LEASE_DB_DELTA_DIV", DELTA_DIV);
 }
 
+bool ldb_publish_covered(enum ldb_source_state state, uint64_t pub_txn, uint64_t need_txn,
+                         bool base_on_disk)
+{
+	return need_txn != 0 && base_on_disk && pub_txn >= need_txn &&
+	       (state == LDB_SOURCE_CURRENT || state == LDB_SOURCE_BEHIND);
+}
+
 bool ldb_publish_wants_delta(const struct ldb_publish_facts *f,
                              const struct ldb_publish_limits *lim)
 {
-	return f->leases >= lim->min_leases && f->base_id != 0 &&
+	return f->same_source && f->leases >= lim->min_leases && f->base_id != 0 &&
 	       f->published_base_id == f->base_id && f->pending <= lim->max_pending &&
 	       f->pending <= f->leases / (lim->divisor ? lim->divisor : 1) && f->base_on_disk;
 }

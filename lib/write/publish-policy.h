@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/counter.h"
+
 /* What the publisher knows when it decides. */
 struct ldb_publish_facts {
 	size_t leases;              /* in the master */
@@ -15,6 +17,8 @@ struct ldb_publish_facts {
 	uint64_t base_id;           /* the master's last base, 0: never made */
 	uint64_t published_base_id; /* the counter file's */
 	bool base_on_disk;          /* the base file is there, a regular file */
+	bool same_source;           /* published from this master, not ahead of it
+	                               (ldb_source_compare(): CURRENT or BEHIND) */
 };
 
 struct ldb_publish_limits {
@@ -28,8 +32,16 @@ struct ldb_publish_limits {
  * secure_getenv(); the tests use them to run every suite with deltas). */
 void ldb_publish_limits_get(struct ldb_publish_limits *lim);
 
-/* A delta when the master is large enough, the base on disk is the one the
- * master names, and few enough leases changed since; otherwise a base. The
+/* Whether the published snapshot already holds master transaction
+ * need_txn, so nothing needs copying: it came from this master (state,
+ * from ldb_source_compare(), CURRENT or BEHIND), its transaction pub_txn is
+ * need_txn or newer, and the base file is there. need_txn 0: always
+ * publish. */
+bool ldb_publish_covered(enum ldb_source_state state, uint64_t pub_txn, uint64_t need_txn,
+                         bool base_on_disk);
+
+/* A delta when the snapshot came from this master, the master is large
+ * enough, the base on disk is the one the master names, and few enough leases changed since; otherwise a base. The
  * cost of a delta grows with the changes since the base, a base with the
  * whole database. */
 bool ldb_publish_wants_delta(const struct ldb_publish_facts *f,

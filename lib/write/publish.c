@@ -95,13 +95,71 @@ static int open_tmp(const char *dir, const char *base, char name[NAME_MAX + 1])
 	return fd;
 }
 
+/* pwrite() all of buf at off, through short writes and signals. */
+static int write_all(int fd, const char *buf, size_t len, off_t off)
+{
+	while (len > 0) {
+		ssize_t n = pwrite(fd, buf, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		buf += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Make sure every byte of the counter file has storage before it is
+ * mapped: a store through a shared mapping into a hole that the
+ * filesystem cannot back (it is full) is a SIGBUS, not an error. An
+ * existing file that is not fully allocated (one an older helper made
+ * with ftruncate() and died writing) gets its blocks from
+ * posix_fallocate(), or, where the filesystem has no fallocate and
+ * glibc's emulation gives up (EOPNOTSUPP), by writing its bytes back. */
+static int allocate_counter(int fd)
+{
+	char buf[LDB_COUNTER_SIZE];
+	struct stat st;
+	size_t done = 0;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_blocks * 512 >= LDB_COUNTER_SIZE)
+		return 0;
+	r = posix_fallocate(fd, 0, LDB_COUNTER_SIZE);
+	if (r != EOPNOTSUPP && r != ENOSYS && r != EINVAL)
+		return -r;
+	for (done = 0; done < sizeof(buf);) {
+		ssize_t n = pread(fd, buf + done, sizeof(buf) - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return write_all(fd, buf, sizeof(buf), 0);
+}
+
 /* Map the counter file read-write, creating it (temp file + rename) when it
  * is missing or not ours; an existing one is never truncated because
- * readers keep it mapped. */
+ * readers keep it mapped. A new one is written out whole (magic, nothing
+ * published) before the rename, so it never has a hole and readers never
+ * see it without its magic. */
 static int map_counter_writable(int dfd, const char *dir, const char *name,
                                 struct ldb_counter **out)
 {
 	char tmp[NAME_MAX + 1];
+	union {
+		struct ldb_counter c;
+		char bytes[LDB_COUNTER_SIZE];
+	} init = {0};
 	struct stat st;
 	void *p;
 	int fd, r;
@@ -109,8 +167,13 @@ static int map_counter_writable(int dfd, const char *dir, const char *name,
 	fd = openat(dfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
-		    !(st.st_mode & 022) && st.st_size == LDB_COUNTER_SIZE)
-			goto map;
+		    !(st.st_mode & 022) && st.st_size == LDB_COUNTER_SIZE) {
+			r = allocate_counter(fd);
+			if (r == 0)
+				goto map;
+			close(fd);
+			return r;
+		}
 		close(fd);
 	} else if (errno != ENOENT && errno != ELOOP) {
 		return -errno;
@@ -119,9 +182,11 @@ static int map_counter_writable(int dfd, const char *dir, const char *name,
 	fd = open_tmp(dir, name, tmp);
 	if (fd < 0)
 		return fd;
-	if (fchmod(fd, 0644) < 0 || ftruncate(fd, LDB_COUNTER_SIZE) < 0 ||
-	    renameat(dfd, tmp, dfd, name) < 0) {
+	ldb_counter_init(&init.c);
+	r = write_all(fd, init.bytes, sizeof(init.bytes), 0);
+	if (r == 0 && (fchmod(fd, 0644) < 0 || renameat(dfd, tmp, dfd, name) < 0))
 		r = -errno;
+	if (r < 0) {
 		close(fd);
 		unlinkat(dfd, tmp, 0);
 		return r;
@@ -206,6 +271,8 @@ static int copy_snapshot(struct ldb_master *m, int dfd, const char *dir, const c
 struct plan {
 	size_t leases, pending;
 	uint64_t base_id; /* 0: never made */
+	uint64_t txn;     /* the master's latest transaction */
+	uint8_t master_id[LDB_MASTER_ID_SIZE]; /* all zero: it has none */
 };
 
 static int read_plan(struct ldb_master *m, struct plan *p)
@@ -219,6 +286,9 @@ static int read_plan(struct ldb_master *m, struct plan *p)
 	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
 	if (r < 0)
 		return r;
+	p->txn = mdb_txn_id(txn);
+	if (ldb_master_id(txn, &m->dbis, p->master_id) < 0)
+		memset(p->master_id, 0, sizeof(p->master_id));
 	r = ldb_mdb_errno(mdb_stat(txn, m->dbis.lease, &st));
 	p->leases = st.ms_entries;
 	if (r == 0)
@@ -367,8 +437,18 @@ static int publish_full(struct ldb_master *m, int dfd, const char *dir, const ch
 
 int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 {
+	char why[PATH_MAX + 64];
+
+	return ldb_publish_why(m, path, need_txn, why, sizeof(why));
+}
+
+int ldb_publish_why(struct ldb_master *m, const char *path, uint64_t need_txn, char *why,
+                    size_t whysize)
+{
 	char dirbuf[PATH_MAX], basebuf[PATH_MAX], genname[NAME_MAX + 1], dname[NAME_MAX + 1];
 	struct ldb_counter *gen = NULL;
+	struct ldb_counter_source pub;
+	enum ldb_source_state src;
 	struct ldb_fileid fid;
 	const char *dir, *base;
 	struct ldb_publish_limits lim;
@@ -376,9 +456,10 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 	struct plan plan;
 	struct stat st;
 	uint64_t txn = 0;
-	bool delta;
+	bool delta, on_disk;
 	int lockfd, dfd, r;
 
+	snprintf(why, whysize, "%s", path);
 	if (strlen(path) >= sizeof(dirbuf))
 		return -ENAMETOOLONG;
 	strcpy(dirbuf, path);
@@ -389,9 +470,11 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 	    ldb_delta_path(base, dname, sizeof(dname)) < 0 || *base == '\0' || *base == '.')
 		return -EINVAL;
 
+	snprintf(why, whysize, "the publish lock %s/publish.lock", m->dir);
 	lockfd = lock_publish(m->dir);
 	if (lockfd < 0)
 		return lockfd;
+	snprintf(why, whysize, "the snapshot directory %s", dir);
 	r = ldb_secure_dir(dir, 0755, S_IWGRP | S_IWOTH);
 	if (r < 0)
 		goto out_lock;
@@ -401,37 +484,46 @@ int ldb_publish(struct ldb_master *m, const char *path, uint64_t need_txn)
 		goto out_lock;
 	}
 	remove_stale(dfd, base);
+	snprintf(why, whysize, "the counter file %s/%s", dir, genname);
 	r = map_counter_writable(dfd, dir, genname, &gen);
 	if (r < 0)
 		goto out_dir;
 
-	/* Coalesce: a writer that queued behind us may find its change already
-	 * published by our copy. */
-	if (ldb_counter_txn(gen) >= need_txn && need_txn != 0 &&
-	    fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-		goto out_gen;
-
+	snprintf(why, whysize, "reading the master %s", m->dir);
 	r = read_plan(m, &plan);
 	if (r < 0)
 		goto out_gen;
+	ldb_counter_source(gen, &pub);
+	on_disk = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	/* Coalesce: a writer that queued behind us may find its change already
+	 * published by our copy, but only by a copy of this very master. */
+	src = ldb_source_compare(&pub, plan.master_id, plan.txn);
+	if (ldb_publish_covered(src, pub.txn, need_txn, on_disk))
+		goto out_gen;
+
 	facts = (struct ldb_publish_facts){
 	    .leases = plan.leases,
 	    .pending = plan.pending,
 	    .base_id = plan.base_id,
 	    .published_base_id = ldb_counter_base(gen),
-	    .base_on_disk =
-	        fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode),
+	    .base_on_disk = on_disk,
+	    .same_source = src == LDB_SOURCE_CURRENT || src == LDB_SOURCE_BEHIND,
 	};
 	ldb_publish_limits_get(&lim);
 	delta = ldb_publish_wants_delta(&facts, &lim);
+	if (delta)
+		snprintf(why, whysize, "writing the delta %s/%s", dir, dname);
+	else
+		snprintf(why, whysize, "writing the snapshot %s", path);
 	r = delta ? write_delta(m, dfd, dir, base, &plan, &txn, &fid)
 	          : publish_full(m, dfd, dir, base, gen, &txn, &fid);
 	if (r < 0)
 		goto out_gen;
-	ldb_counter_publish(gen, txn, delta ? NULL : &fid, delta ? &fid : NULL);
+	ldb_counter_publish(gen, plan.master_id, txn, delta ? NULL : &fid, delta ? &fid : NULL);
 	/* The previous base's delta no longer applies (readers ignore it: its
 	 * base-id differs). Removed only after the bump, so a reader that
 	 * opened the old base cannot find its delta gone without noticing. */
+	snprintf(why, whysize, "removing the old delta %s/%s", dir, dname);
 	if (!delta && unlinkat(dfd, dname, 0) < 0 && errno != ENOENT)
 		r = -errno;
 

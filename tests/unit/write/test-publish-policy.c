@@ -14,7 +14,8 @@ static struct ldb_publish_facts due(void)
 	                                  .pending = 100,
 	                                  .base_id = 42,
 	                                  .published_base_id = 42,
-	                                  .base_on_disk = true};
+	                                  .base_on_disk = true,
+	                                  .same_source = true};
 }
 
 int main(void)
@@ -41,6 +42,10 @@ int main(void)
 	f.base_on_disk = false;
 	ok(!ldb_publish_wants_delta(&f, &lim), "a base when the base file is gone");
 	f = due();
+	f.same_source = false;
+	ok(!ldb_publish_wants_delta(&f, &lim),
+	   "a base when the snapshot came from another master or a newer copy of it");
+	f = due();
 	f.pending = 512;
 	ok(ldb_publish_wants_delta(&f, &lim), "a delta at exactly the change maximum");
 	f.pending = 513;
@@ -60,6 +65,31 @@ int main(void)
 	f.pending = f.leases + 1;
 	ok(!ldb_publish_wants_delta(&f, (&(struct ldb_publish_limits){1, 100000, 0})),
 	   "divisor 0: more changes than leases is a base");
+
+	/* Coalescing: only a copy of this very master covers a change. */
+	ok(ldb_publish_covered(LDB_SOURCE_CURRENT, 10, 10, true), "covered: this master, same txn");
+	ok(ldb_publish_covered(LDB_SOURCE_BEHIND, 10, 9, true),
+	   "covered: this master moved on, the snapshot holds the change");
+	ok(!ldb_publish_covered(LDB_SOURCE_BEHIND, 10, 11, true), "not covered: an older txn");
+	ok(!ldb_publish_covered(LDB_SOURCE_OTHER, 100, 5, true),
+	   "not covered: another master's higher txn (a master deleted and made again)");
+	ok(!ldb_publish_covered(LDB_SOURCE_AHEAD, 100, 5, true),
+	   "not covered: this master's identity ahead of it (restored from a backup)");
+	ok(!ldb_publish_covered(LDB_SOURCE_CURRENT, 10, 10, false), "not covered: no base file");
+	ok(!ldb_publish_covered(LDB_SOURCE_CURRENT, 10, 0, true), "need_txn 0: always publish");
+
+	/* Where a snapshot comes from: identity first, then the txn. */
+	{
+		struct ldb_counter_source pub = {.master_id = {1, 2, 3}, .txn = 50};
+		uint8_t same[LDB_MASTER_ID_SIZE] = {1, 2, 3}, other[LDB_MASTER_ID_SIZE] = {1, 2, 4};
+
+		ok(ldb_source_compare(&pub, same, 50) == LDB_SOURCE_CURRENT, "source: current");
+		ok(ldb_source_compare(&pub, same, 60) == LDB_SOURCE_BEHIND, "source: behind");
+		ok(ldb_source_compare(&pub, same, 40) == LDB_SOURCE_AHEAD,
+		   "source: ahead of its master (restored)");
+		ok(ldb_source_compare(&pub, other, 50) == LDB_SOURCE_OTHER,
+		   "source: another master, whatever its txn");
+	}
 
 	unsetenv("LEASE_DB_DELTA_MIN");
 	unsetenv("LEASE_DB_DELTA_MAX");
