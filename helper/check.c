@@ -234,12 +234,25 @@ static void check_snapshot(struct report *rep, struct known *k, struct ldb_count
 	}
 }
 
+/* A master identity in hex, "none" for all zero (an older helper's). */
+static const char *idhex(const uint8_t id[LDB_MASTER_ID_SIZE], char hex[2 * LDB_MASTER_ID_SIZE + 1])
+{
+	static const uint8_t zero[LDB_MASTER_ID_SIZE];
+
+	if (memcmp(id, zero, sizeof(zero)) == 0)
+		return "none";
+	for (size_t i = 0; i < LDB_MASTER_ID_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	return hex;
+}
+
 /* Fresh means: published from this master (its identity), at its latest
  * transaction. */
 static void check_master(struct report *rep, const struct ldb_counter_source *src)
 {
 	const char *dir = ldb_master_dir();
 	uint8_t id[LDB_MASTER_ID_SIZE] = {0};
+	char hex[2 * LDB_MASTER_ID_SIZE + 1];
 	struct ldb_master *m;
 	int r = ldb_master_open_readonly(dir, &m);
 	uint64_t txn;
@@ -263,7 +276,8 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
 			memset(id, 0, sizeof(id));
 		mdb_txn_abort(t);
 	}
-	say(rep, OK, "master", "%s opens", dir);
+	say(rep, OK, "master", "%s opens (identity %s, transaction %" PRIu64 ")", dir,
+	    idhex(id, hex), txn);
 	if (src->txn == 0)
 		say(rep, WARN, "snapshot fresh", "no publication counter found");
 	else
@@ -285,8 +299,10 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
 			break;
 		case LDB_SOURCE_OTHER:
 			say(rep, FAIL, "snapshot fresh",
-			    "the snapshot comes from another master (deleted and made again, or "
-			    "replaced); the next event or dnsmasq's init republishes");
+			    "the snapshot comes from another master (identity %s: this one was "
+			    "deleted and made again, or replaced); the next event or dnsmasq's init "
+			    "republishes",
+			    idhex(src->master_id, hex));
 			break;
 		}
 	ldb_master_close(m);

@@ -52,6 +52,13 @@ int ldb_counter_map(const char *snapshot, const struct ldb_counter **out, uid_t 
 		r = -EBADMSG;
 		goto out;
 	}
+	/* No block behind it (made with ftruncate() and never written): on a
+	 * full tmpfs even a load from such a mapping is a SIGBUS, since the
+	 * fault must allocate the page. Treated as no counter file. */
+	if (st.st_blocks == 0) {
+		r = -EBADMSG;
+		goto out;
+	}
 	p = mmap(NULL, LDB_COUNTER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		r = -errno;

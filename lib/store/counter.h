@@ -73,7 +73,8 @@ void ldb_fileid_from_stat(const struct stat *st, struct ldb_fileid *id);
 bool ldb_fileid_equal(const struct ldb_fileid *a, const struct ldb_fileid *b);
 
 /* Map the counter file of a snapshot read-only: a trusted regular file (see
- * ldb_trusted_file()) of LDB_COUNTER_SIZE bytes with the magic. Its owner is
+ * ldb_trusted_file()) of LDB_COUNTER_SIZE bytes, with blocks behind it (a
+ * sparse one is refused: see counter.c) and the magic. Its owner is
  * returned in *owner: only files owned by the same user are vouched for by
  * it. The descriptor is closed before returning. -ENOENT, -EPERM, -EBADMSG. */
 int ldb_counter_map(const char *snapshot, const struct ldb_counter **out, uid_t *owner, dev_t *dev,

@@ -5,10 +5,13 @@
  *   mkleases MASTER_DIR SNAPSHOT < spec   one lease per line:
  *       HOSTNAME|- ADDRESS EXPIRY [DOMAIN|- [MAC|- [IFACE]]]
  *   mkleases -n COUNT MASTER_DIR SNAPSHOT  hostN, 10.x.y.z + fdxx::, 1h
+ *   -O: leave the master as a helper older than master identities did,
+ *       without meta master-id
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,12 +90,16 @@ int main(int argc, char *argv[])
 	char line[1024];
 	unsigned lineno = 0;
 	MDB_txn *txn;
+	bool no_id = false;
 	int c, r;
 
-	while ((c = getopt(argc, argv, "n:")) != -1) {
-		if (c != 'n')
+	while ((c = getopt(argc, argv, "n:O")) != -1) {
+		if (c == 'O')
+			no_id = true;
+		else if (c == 'n')
+			count = strtoul(optarg, NULL, 10);
+		else
 			return 1;
-		count = strtoul(optarg, NULL, 10);
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "usage: mkleases [-n COUNT] MASTER_DIR SNAPSHOT\n");
@@ -110,6 +117,11 @@ int main(int argc, char *argv[])
 		else
 			while (r == 0 && fgets(line, sizeof(line), stdin))
 				r = put_line(txn, m, line, ++lineno);
+		if (r == 0 && no_id) {
+			MDB_val k = {strlen(LDB_META_MASTER_ID), (void *)LDB_META_MASTER_ID};
+
+			r = ldb_mdb_errno(mdb_del(txn, m->dbis.meta, &k, NULL));
+		}
 		if (r == 0)
 			r = ldb_mdb_errno(mdb_txn_commit(txn));
 		else
