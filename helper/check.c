@@ -293,15 +293,15 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
 		case LDB_SOURCE_AHEAD:
 			say(rep, FAIL, "snapshot fresh",
 			    "the snapshot is newer than the master (transaction %" PRIu64
-			    " against %" PRIu64 "): the master was restored from an older copy; the "
-			    "next event or dnsmasq's init republishes",
+			    " against %" PRIu64 "): the master was restored from an older "
+			    "copy; the next event or dnsmasq's init republishes",
 			    src->txn, txn);
 			break;
 		case LDB_SOURCE_OTHER:
 			say(rep, FAIL, "snapshot fresh",
-			    "the snapshot comes from another master (identity %s: this one was "
-			    "deleted and made again, or replaced); the next event or dnsmasq's init "
-			    "republishes",
+			    "the snapshot comes from another master (identity %s: this one "
+			    "was deleted and made again, or replaced); the next event or "
+			    "dnsmasq's init republishes",
 			    idhex(src->master_id, hex));
 			break;
 		}

@@ -41,9 +41,9 @@ bool ldb_publish_covered(enum ldb_source_state state, uint64_t pub_txn, uint64_t
                          bool base_on_disk);
 
 /* A delta when the snapshot came from this master, the master is large
- * enough, the base on disk is the one the master names, and few enough leases changed since; otherwise a base. The
- * cost of a delta grows with the changes since the base, a base with the
- * whole database. */
+ * enough, the base on disk is the one the master names, and few enough
+ * leases changed since; otherwise a base. The cost of a delta grows with
+ * the changes since the base, a base with the whole database. */
 bool ldb_publish_wants_delta(const struct ldb_publish_facts *f,
                              const struct ldb_publish_limits *lim);
 

@@ -270,8 +270,8 @@ static int copy_snapshot(struct ldb_master *m, int dfd, const char *dir, const c
 
 struct plan {
 	size_t leases, pending;
-	uint64_t base_id; /* 0: never made */
-	uint64_t txn;     /* the master's latest transaction */
+	uint64_t base_id;                      /* 0: never made */
+	uint64_t txn;                          /* the master's latest transaction */
 	uint8_t master_id[LDB_MASTER_ID_SIZE]; /* all zero: it has none */
 };
 
