@@ -222,7 +222,9 @@ static int run_init(struct ldb_event *ev)
 		return EXIT_DB;
 	}
 	if (!rw_err) {
-		r = ldb_publish_why(m, snap, ldb_master_txn(m), why, sizeof(why));
+		/* Always a publication (need_txn 0), as before: restarting dnsmasq
+		 * is how an administrator gets a damaged snapshot replaced. */
+		r = ldb_publish_why(m, snap, 0, why, sizeof(why));
 		if (r < 0)
 			fprintf(stderr,
 			        PROG ": warning: publishing %s: %s: %s; lookups answer from the "
