@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The run directory full and the counter file missing (after boot, or
 # removed), or left sparse (an older helper made it with ftruncate() and
 # died writing it): the helper must not map a file the filesystem cannot

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A replaced master is republished (issue 11, point 6). Each master has an
 # identity (meta master-id) that the counter file records with the
 # transaction it published. Coalescing used to compare transaction ids

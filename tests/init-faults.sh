@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # dnsmasq must always be able to start (issue 11, point 3). With
 # leasefile-ro dnsmasq asks the helper for every lease at start (init) and
 # refuses to start when it exits non-zero ("lease-init script returned exit

@@ -66,7 +66,7 @@ int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err)
 	/* mkdir() says EEXIST before EROFS: a missing directory it could
 	 * not make means there is no master. */
 	if (r == -EROFS || r == -EACCES)
-		return lstat(dir, &st) < 0 ? -ENOENT : r;
+		return lstat(dir, &st) < 0 && errno == ENOENT ? -ENOENT : r;
 	if (r < 0)
 		return r;
 	r = ldb_master_open_env(dir, 0, open_tables, out);
