@@ -125,6 +125,14 @@ is "init exits 0 when it cannot import libvirt's .status" "$?" 0
 is "... prints the lease" "$(awk -v m="$MAC" '$2 == m { print $3, $4 }' <<<"$out")" "$C guest4"
 check "... warns: $(tr '\n' ' ' <"$T/init.err")" grep -q 'warning: init could not record' "$T/init.err"
 
+# --- no master, and none can be made (a read-only filesystem) ---------------
+mkdir -p "$T/rofs" && mount -t tmpfs -o ro,mode=0755 tmpfs "$T/rofs" || bail "read-only tmpfs"
+out=$(LEASE_DB_DIR=$T/rofs/master helper init 2>"$T/init.err")
+is "no master on a read-only filesystem: init exits 0" "$?" 0
+is "... printing no lease" "$out" ""
+check "... and says why: $(cat "$T/init.err")" grep -q 'warning: no master database' "$T/init.err"
+umount "$T/rofs"
+
 # --- what still fails: a master that cannot be read ---------------------------
 echo garbage >"$U/data.mdb"
 LEASE_DB_DIR=$U setpriv --reuid=65534 --regid=65534 --clear-groups "$HELPER" init >/dev/null 2>&1
