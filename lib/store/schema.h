@@ -61,6 +61,11 @@ extern const struct ldb_table ldb_tables[LDB_NTABLES];
  * files last loaded into the guest tables. */
 #define LDB_META_MACS_SIGNATURE "macs-signature"
 
+/* Meta key prefix: "failure:<iface>" holds the helper's last failed event
+ * on that interface ("failure:" alone: an event that named none) until
+ * the next success (store/failure.h has the value's format). */
+#define LDB_META_FAILURE "failure:"
+
 /* Open every table (flags: 0, or MDB_CREATE for the writer) into dbis.
  * -EBADMSG when a table is missing or has other flags. */
 int ldb_schema_open_tables(MDB_txn *txn, unsigned flags, struct ldb_dbis *dbis);
