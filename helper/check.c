@@ -736,10 +736,16 @@ static int show_failure(const struct ldb_failure *f, void *p)
 	if (!f->time || !gmtime_r(&t, &tm) ||
 	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
 		snprintf(when, sizeof(when), "at an unknown time");
-	say(c->rep, FAIL, "helper events",
-	    "%s%s: the last event failed %s (%lld s ago), none has succeeded since: %s",
-	    iface[0] ? "" : "events naming no interface", iface, when,
-	    (long long)(c->now - f->time), msg[0] ? msg : "(no message recorded)");
+	if (iface[0])
+		say(c->rep, FAIL, "helper events",
+		    "%s: an event failed %s (%lld s ago) and none on %s has succeeded since: %s",
+		    iface, when, (long long)(c->now - f->time), iface,
+		    msg[0] ? msg : "(no message recorded)");
+	else
+		say(c->rep, FAIL, "helper events",
+		    "an event naming no interface failed %s (%lld s ago) and no event has "
+		    "succeeded since: %s",
+		    when, (long long)(c->now - f->time), msg[0] ? msg : "(no message recorded)");
 	return 0;
 }
 
@@ -850,10 +856,12 @@ static void check_interfaces(struct report *rep, struct ldb_master *m, const str
 		mdb_txn_abort(t);
 	if (r < 0)
 		say(rep, FAIL, "interfaces", "reading the master's leases: %s", strerror(-r));
+	else if (!bad && c.n == 0)
+		say(rep, OK, "interfaces", "no unexpired lease names an interface");
 	else if (!bad)
 		say(rep, OK, "interfaces",
 		    "%zu interface%s with unexpired leases, each served by a running dnsmasq%s", c.n,
-		    c.n == 1 ? "" : "s", lvdir ? " and, for libvirt's, with its .status file" : "");
+		    c.n == 1 ? "" : "s", lvdir ? " (and libvirt's with their .status file)" : "");
 	free(c.v);
 }
 
