@@ -335,10 +335,10 @@ static int read_conf(const char *path, char **out, size_t *len, char *why, size_
 	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
 	fd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	r = fd < 0 || fstat(fd, &st2) < 0 ? -errno
+	r = fd < 0 || fstat(fd, &st2) < 0                        ? -errno
 	    : st2.st_ino != st.st_ino || st2.st_dev != st.st_dev ? -ESTALE
-	    : !(buf = malloc(MAX_CONF + 1)) ? -ENOMEM
-	                                     : 0;
+	    : !(buf = malloc(MAX_CONF + 1))                      ? -ENOMEM
+	                                                         : 0;
 	if (r < 0) {
 		snprintf(why, whylen, "%s", strerror(-r));
 		goto out;
@@ -392,9 +392,14 @@ static void option(struct scan *s, const char *name, const char *val, int depth)
 		s->d->renew = true;
 	} else if (!strcmp(name, "interface") && val) {
 		add_ifaces(s->d, val);
-	} else if (!strcmp(name, "conf-file") && val) {
+	} else if (!strcmp(name, "conf-file")) {
+		/* Without a value: the default file; "-": standard input,
+		 * which nobody else can read. */
 		s->conf_named = true;
-		scan_conf(s, val, depth + 1, false);
+		if (!val || !*val)
+			scan_conf(s, DNSMASQ_CONF, depth + 1, true);
+		else if (strcmp(val, "-") != 0)
+			scan_conf(s, val, depth + 1, false);
 	}
 }
 
@@ -406,8 +411,8 @@ static void scan_conf(struct scan *s, const char *path, int depth, bool optional
 
 	if (depth > MAX_CONF_DEPTH || s->files >= MAX_CONF_FILES) {
 		say(s->rep, WARN, "dnsmasq config",
-		    "pid %d: %s: more than %d files or %d levels of conf-file: not read", (int)s->d->pid,
-		    path, MAX_CONF_FILES, MAX_CONF_DEPTH);
+		    "pid %d: %s: more than %d files or %d levels of conf-file: not read",
+		    (int)s->d->pid, path, MAX_CONF_FILES, MAX_CONF_DEPTH);
 		return;
 	}
 	s->files++;
@@ -415,8 +420,8 @@ static void scan_conf(struct scan *s, const char *path, int depth, bool optional
 	if (r == -ENOENT && optional)
 		return;
 	if (r < 0) {
-		say(s->rep, WARN, "dnsmasq config", "pid %d: conf-file %s: %s", (int)s->d->pid, path,
-		    why);
+		say(s->rep, WARN, "dnsmasq config", "pid %d: conf-file %s: %s", (int)s->d->pid,
+		    path, why);
 		return;
 	}
 	for (line = buf; line && line < buf + len; line = next) {
@@ -440,22 +445,26 @@ static void scan_conf(struct scan *s, const char *path, int depth, bool optional
 }
 
 /* The command line, as dnsmasq's getopt_long reads the options that
- * matter here: --name=value, --name value, -Cvalue, -C value. */
+ * matter here: --name=value, --name value (not for --conf-file, whose
+ * value is optional), -Xvalue, -X value. */
 static void scan_cmdline(struct scan *s, char *args, size_t len)
 {
+	enum { NONE, REQUIRED, OPTIONAL };
 	static const struct {
 		char letter;
 		const char *name;
-		bool arg;
+		int arg;
 	} opts[] = {
-	    {'C', "conf-file", true},  {'i', "interface", true},     {'6', "dhcp-script", true},
-	    {'9', "leasefile-ro", false}, {0, "script-on-renewal", false},
+	    {'C', "conf-file", OPTIONAL},   {'i', "interface", REQUIRED},
+	    {'6', "dhcp-script", REQUIRED}, {'9', "leasefile-ro", NONE},
+	    {0, "script-on-renewal", NONE},
 	};
 	char *end = args + len;
 
 	for (char *a = args + strlen(args) + 1; a < end; a += strlen(a) + 1) {
 		char *val = NULL, *next = a + strlen(a) + 1;
 		const char *name = NULL;
+		bool separate = false;
 
 		for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]) && !name; i++) {
 			size_t n = strlen(opts[i].name);
@@ -464,14 +473,16 @@ static void scan_cmdline(struct scan *s, char *args, size_t len)
 			    (a[2 + n] == '\0' || a[2 + n] == '=')) {
 				name = opts[i].name;
 				val = a[2 + n] == '=' ? a + 3 + n : NULL;
+				separate = opts[i].arg == REQUIRED;
 			} else if (opts[i].letter && a[0] == '-' && a[1] == opts[i].letter) {
 				name = opts[i].name;
 				val = a[2] ? a + 2 : NULL;
+				separate = opts[i].arg != NONE;
 			}
-			if (name && opts[i].arg && !val && next < end) {
-				val = next;
-				a = next; /* consumed */
-			}
+		}
+		if (name && separate && !val && next < end) {
+			val = next;
+			a = next; /* consumed */
 		}
 		if (name)
 			option(s, name, val, 0);
@@ -765,7 +776,8 @@ static void check_failures(struct report *rep, struct ldb_master *m)
 		say(rep, FAIL, "helper events", "reading the master's failure records: %s",
 		    strerror(-r));
 	else if (c.n == 0)
-		say(rep, OK, "helper events", "no failed event since each interface's last success");
+		say(rep, OK, "helper events",
+		    "no failed event since each interface's last success");
 }
 
 struct iface_count {
@@ -842,13 +854,15 @@ static void check_interfaces(struct report *rep, struct ldb_master *m, const str
 		bad++;
 		if (!status)
 			say(rep, FAIL, "interfaces",
-			    "%s: %lu lease%s still answered, but libvirt's %s is gone (the network was "
+			    "%s: %lu lease%s still answered, but libvirt's %s is gone (the network "
+			    "was "
 			    "undefined?)%s; forget them with: lease-db-admin forget %s",
 			    name, c.v[i].leases, c.v[i].leases == 1 ? "" : "s", path,
 			    served ? "" : " and no running dnsmasq serves it", name);
 		else
 			say(rep, WARN, "interfaces",
-			    "%s: %lu lease%s still answered, but no running dnsmasq serves it; if the "
+			    "%s: %lu lease%s still answered, but no running dnsmasq serves it; if "
+			    "the "
 			    "network is gone for good, forget them with: lease-db-admin forget %s",
 			    name, c.v[i].leases, c.v[i].leases == 1 ? "" : "s", name);
 	}
@@ -860,8 +874,9 @@ static void check_interfaces(struct report *rep, struct ldb_master *m, const str
 		say(rep, OK, "interfaces", "no unexpired lease names an interface");
 	else if (!bad)
 		say(rep, OK, "interfaces",
-		    "%zu interface%s with unexpired leases, each served by a running dnsmasq%s", c.n,
-		    c.n == 1 ? "" : "s", lvdir ? " (and libvirt's with their .status file)" : "");
+		    "%zu interface%s with unexpired leases, each served by a running dnsmasq%s",
+		    c.n, c.n == 1 ? "" : "s",
+		    lvdir ? " (and libvirt's with their .status file)" : "");
 	free(c.v);
 }
 

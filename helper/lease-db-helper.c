@@ -181,10 +181,11 @@ static int run(int argc, char *argv[])
 
 	r = ldb_master_open_writable(ldb_master_dir(), &m);
 	if (r == -EPROTONOSUPPORT) {
-		ldb_report_error("master database %s was written by a newer lease-db (its layout is "
-		                 "newer than %d, the newest this helper knows); refusing to change it: "
-		                 "install that version again",
-		                 ldb_master_dir(), LDB_LAYOUT_VERSION);
+		ldb_report_error(
+		    "master database %s was written by a newer lease-db (its layout is "
+		    "newer than %d, the newest this helper knows); refusing to change it: "
+		    "install that version again",
+		    ldb_master_dir(), LDB_LAYOUT_VERSION);
 		return EXIT_DB;
 	}
 	if (r < 0) {

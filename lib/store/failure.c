@@ -23,8 +23,8 @@ int ldb_failure_key(struct ldb_str iface, char *buf, size_t size)
 
 int ldb_failure_encode(const struct ldb_failure *f, char *buf, size_t size, size_t *len)
 {
-	size_t mlen = f->message.len < LDB_FAILURE_MESSAGE_MAX ? f->message.len
-	                                                       : LDB_FAILURE_MESSAGE_MAX;
+	size_t mlen =
+	    f->message.len < LDB_FAILURE_MESSAGE_MAX ? f->message.len : LDB_FAILURE_MESSAGE_MAX;
 	int n = snprintf(buf, size, "%" PRId64 " %" PRIu64 " %" PRIu64 " %.*s", f->time, f->txn,
 	                 f->data_txn, (int)mlen, mlen ? f->message.p : "");
 
@@ -64,8 +64,8 @@ int ldb_failure_decode(const MDB_val *key, const MDB_val *val, struct ldb_failur
 	if (key->mv_size < PREFIX_LEN || key->mv_size > PREFIX_LEN + LDB_IFNAME_MAX ||
 	    memcmp(key->mv_data, LDB_META_FAILURE, PREFIX_LEN) != 0)
 		return -EBADMSG;
-	out->iface = (struct ldb_str){(const char *)key->mv_data + PREFIX_LEN,
-	                              key->mv_size - PREFIX_LEN};
+	out->iface =
+	    (struct ldb_str){(const char *)key->mv_data + PREFIX_LEN, key->mv_size - PREFIX_LEN};
 	r = number(&p, end, &t);
 	if (r == 0)
 		r = number(&p, end, &out->txn);

@@ -23,9 +23,9 @@
 #define LDB_FAILURE_VALUE_MAX (3 * 21 + LDB_FAILURE_MESSAGE_MAX + 1)
 
 struct ldb_failure {
-	struct ldb_str iface;   /* empty: the event named no interface */
-	int64_t time;           /* when it failed, seconds since the epoch */
-	uint64_t txn;           /* the master transaction that recorded it */
+	struct ldb_str iface; /* empty: the event named no interface */
+	int64_t time;         /* when it failed, seconds since the epoch */
+	uint64_t txn;         /* the master transaction that recorded it */
 	/* The master's last transaction before txn that was not a failure
 	 * record: what a fresh snapshot must contain while failures are the
 	 * master's only changes since (they are never published for them). */

@@ -70,7 +70,8 @@ static int parse_common(ldb_getenv_fn env, struct ldb_event *ev, char *err, size
 
 	if (ldb_event_iface(env, &v) < 0)
 		return bad(err, errlen, "invalid %s '%s'",
-		           nonempty(env, "DNSMASQ_INTERFACE") ? "DNSMASQ_INTERFACE" : "VIR_BRIDGE_NAME",
+		           nonempty(env, "DNSMASQ_INTERFACE") ? "DNSMASQ_INTERFACE"
+		                                              : "VIR_BRIDGE_NAME",
 		           v);
 	if (v) {
 		l->iface = ldb_str_from(v);

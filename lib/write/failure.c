@@ -9,8 +9,7 @@
 #include "write/failure.h"
 #include "write/tables.h"
 
-int ldb_failure_record(struct ldb_master *m, struct ldb_str iface, int64_t now,
-                       const char *message)
+int ldb_failure_record(struct ldb_master *m, struct ldb_str iface, int64_t now, const char *message)
 {
 	char key[LDB_FAILURE_KEY_MAX], val[LDB_FAILURE_VALUE_MAX];
 	struct ldb_failure f = {.iface = iface, .time = now, .message = ldb_str_from(message)};

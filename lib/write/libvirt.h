@@ -12,7 +12,6 @@
 #include "store/schema.h"
 #include "write/event.h"
 
-
 /* libvirt's lease directory as far as one event goes. */
 struct ldb_libvirt_target {
 	const char *dir;    /* NULL: not in use */
