@@ -854,16 +854,16 @@ static void check_interfaces(struct report *rep, struct ldb_master *m, const str
 		bad++;
 		if (!status)
 			say(rep, FAIL, "interfaces",
-			    "%s: %lu lease%s still answered, but libvirt's %s is gone (the network "
-			    "was "
-			    "undefined?)%s; forget them with: lease-db-admin forget %s",
+			    "%s: %lu lease%s still answered, but libvirt's %s is gone "
+			    "(the network was undefined?)%s; forget them with: "
+			    "lease-db-admin forget %s",
 			    name, c.v[i].leases, c.v[i].leases == 1 ? "" : "s", path,
 			    served ? "" : " and no running dnsmasq serves it", name);
 		else
 			say(rep, WARN, "interfaces",
-			    "%s: %lu lease%s still answered, but no running dnsmasq serves it; if "
-			    "the "
-			    "network is gone for good, forget them with: lease-db-admin forget %s",
+			    "%s: %lu lease%s still answered, but no running dnsmasq serves it; "
+			    "if the network is gone for good, forget them with: "
+			    "lease-db-admin forget %s",
 			    name, c.v[i].leases, c.v[i].leases == 1 ? "" : "s", name);
 	}
 	if (t)
