@@ -1,8 +1,9 @@
 /*
  * "ssh to my guest doesn't work": is each module where glibc finds it, is
  * it reached in nsswitch.conf, is the snapshot there, trusted and fresh,
- * is the master there, which dnsmasq runs lease-db-helper, and does a real
- * lookup of a known lease work.
+ * is the master there, which dnsmasq runs lease-db-helper, did the
+ * helper's last event on an interface fail, are leases still answered for
+ * a network that is gone, and does a real lookup of a known lease work.
  */
 #include "config.h"
 
