@@ -19,12 +19,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <time.h>
 
 #include "store/files.h"
 #include "store/mdb-errno.h"
 #include "store/tables.h"
+#include "write/failure.h"
 #include "write/master.h"
 #include "write/publish.h"
+#include "write/report.h"
 #include "write/transaction.h"
 
 #define PROG "lease-db-helper"
@@ -52,7 +55,7 @@ static const char *env_get(const char *name)
 
 static void fail_db(const char *what, int r)
 {
-	fprintf(stderr, PROG ": %s: %s\n", what, strerror(-r));
+	ldb_report_error("%s: %s", what, strerror(-r));
 }
 
 struct init_ctx {
@@ -190,15 +193,15 @@ static int run_init(struct ldb_event *ev)
 		return 0;
 	}
 	if (r == -EPROTONOSUPPORT) {
-		fprintf(stderr,
-		        PROG ": master database %s was written by a newer lease-db (its layout is "
-		             "newer than %d, the newest this helper knows); refusing to read it: "
-		             "install that version again\n",
-		        dir, LDB_LAYOUT_VERSION);
+		ldb_report_error(
+		    "master database %s was written by a newer lease-db (its layout "
+		    "is newer than %d, the newest this helper knows); refusing to read "
+		    "it: install that version again",
+		    dir, LDB_LAYOUT_VERSION);
 		return EXIT_DB;
 	}
 	if (r < 0) {
-		fprintf(stderr, PROG ": master database %s: %s\n", dir, strerror(-r));
+		ldb_report_error("master database %s: %s", dir, strerror(-r));
 		return EXIT_DB;
 	}
 	if (rw_err) {
@@ -235,7 +238,7 @@ static int run_init(struct ldb_event *ev)
 	return 0;
 }
 
-int main(int argc, char *argv[])
+static int run(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 	    {"help", no_argument, NULL, 'h'},
@@ -267,12 +270,12 @@ int main(int argc, char *argv[])
 
 	r = ldb_event_parse(argc - optind, argv + optind, env_get, &ev, err, sizeof(err));
 	if (r == -E2BIG) {
-		fprintf(stderr, PROG ": %s\n", err);
+		ldb_report_error("%s", err);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (r < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+		ldb_report_error("%s", err);
 		return EXIT_INVALID;
 	}
 	if (ev.action == LDB_ACTION_IGNORE)
@@ -288,19 +291,20 @@ int main(int argc, char *argv[])
 
 	r = ldb_master_open_writable(ldb_master_dir(), &m);
 	if (r == -EPROTONOSUPPORT) {
-		fprintf(stderr,
-		        PROG ": master database %s was written by a newer lease-db (its layout is "
-		             "newer than %d, the newest this helper knows); refusing to change it: "
-		             "install that version again\n",
-		        ldb_master_dir(), LDB_LAYOUT_VERSION);
+		ldb_report_error(
+		    "master database %s was written by a newer lease-db (its layout is "
+		    "newer than %d, the newest this helper knows); refusing to change it: "
+		    "install that version again",
+		    ldb_master_dir(), LDB_LAYOUT_VERSION);
 		return EXIT_DB;
 	}
 	if (r < 0) {
-		fprintf(stderr, PROG ": master database %s: %s%s\n", ldb_master_dir(), strerror(-r),
-		        r == -EROFS || r == -EACCES || r == -EPERM
-		            ? ": the lease is not recorded; make the master writable (init still "
-		              "prints the leases it holds)"
-		            : "");
+		ldb_report_error(
+		    "master database %s: %s%s", ldb_master_dir(), strerror(-r),
+		    r == -EROFS || r == -EACCES || r == -EPERM
+		        ? ": the lease is not recorded; make the master writable (init "
+		          "still prints the leases it holds)"
+		        : "");
 		return EXIT_DB;
 	}
 	lv = ldb_libvirt_target_of(&ev);
@@ -308,9 +312,35 @@ int main(int argc, char *argv[])
 	if (r == 0) {
 		r = ldb_publish_why(m, ldb_snapshot_path(), txnid, why, sizeof(why));
 		if (r < 0)
-			fprintf(stderr, PROG ": publishing %s: %s: %s\n", ldb_snapshot_path(), why,
-			        strerror(-r));
+			ldb_report_error("publishing %s: %s: %s", ldb_snapshot_path(), why,
+			                 strerror(-r));
 	}
 	ldb_master_close(m);
 	return r < 0 ? EXIT_DB : 0;
+}
+
+/* A failed event is recorded in the master, with its interface and its
+ * message, for lease-db-dump --check (until that interface's next event
+ * succeeds): in a transaction of its own, since the event's was aborted,
+ * and only when the master can be written at all. */
+static void record_failure(void)
+{
+	struct ldb_master *m;
+	const char *iface;
+
+	if (ldb_event_iface(env_get, &iface) < 0)
+		iface = NULL; /* recorded as an event that named no interface */
+	if (ldb_master_open_writable(ldb_master_dir(), &m) < 0)
+		return;
+	(void)ldb_failure_record(m, ldb_str_from(iface), (int64_t)time(NULL), ldb_report_last());
+	ldb_master_close(m);
+}
+
+int main(int argc, char *argv[])
+{
+	int rc = run(argc, argv);
+
+	if (rc == EXIT_INVALID || rc == EXIT_DB)
+		record_failure();
+	return rc;
 }

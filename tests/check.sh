@@ -53,6 +53,17 @@ check "finds dnsmasq running the helper" grep -q "^ok    dnsmasq .*1 running wit
 check "a real lookup of a known lease works" grep -q '^ok    lookup .*"checkme").*10.77.0.99' <<<"$out"
 is "--json verdict ok" "$(JSON=1 run_check "hosts: files leasedb leasedb_guest dns" LD_LIBRARY_PATH="$NSSLIB" | jq -r .verdict)" ok
 
+# Interfaces: the real dnsmasq serves its interface; stopped, the leases
+# on it are left with no dnsmasq, and --check names the way to forget them.
+IF=${NS_ID}a
+DNSMASQ_INTERFACE=$IF DNSMASQ_LEASE_EXPIRES=0 "$HELPER" add 52:54:00:00:00:03 10.77.0.97 onif || bail "helper"
+out=$(run_check "hosts: files leasedb dns" LD_LIBRARY_PATH="$NSSLIB")
+check "the running dnsmasq serves its interface" grep -q '^ok    interfaces  *1 interface with unexpired leases, each served by a running dnsmasq' <<<"$out"
+ns_dnsmasq_stop
+out=$(run_check "hosts: files leasedb dns" LD_LIBRARY_PATH="$NSSLIB")
+check "dnsmasq gone: its interface's leases are flagged, with the forget command" \
+	grep -q "^warn  interfaces  *$IF: 1 lease still answered, but no running dnsmasq serves it; .*lease-db-admin forget $IF\$" <<<"$out"
+
 # The master moved on without a publication: stale.
 LEASE_DB_SNAPSHOT=$T/elsewhere/leases.mdb DNSMASQ_LEASE_EXPIRES=0 "$HELPER" add 52:54:00:00:00:02 10.77.0.98 other
 out=$(run_check "hosts: files leasedb dns" LD_LIBRARY_PATH="$NSSLIB")

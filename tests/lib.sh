@@ -297,6 +297,36 @@ lookup() {
 	esac
 }
 
+# fake_dnsmasq UID ARG... : a process called dnsmasq with these arguments
+# (tests/tools/idle under that name, doing nothing), run by UID, for
+# lease-db-dump --check to find in /proc; its pid in FAKE, once it runs
+# under that name. fake_dnsmasq_stop ends the last one; fake_dnsmasq_stop
+# all, every one (in FAKES).
+fake_dnsmasq() {
+	local uid=$1 pre=""
+	shift
+	[ -x "$T/stage/idle" ] || cp "$B/tests/tools/idle" "$T/stage/idle" || return 1
+	[ "$uid" != 0 ] && pre="setpriv --reuid=$uid --regid=$uid --clear-groups"
+	$pre bash -c 'exec -a dnsmasq "$0" "$@"' "$T/stage/idle" "$@" &
+	FAKE=$!
+	FAKES="${FAKES:-} $FAKE"
+	for _ in $(seq 100); do
+		[ "$(tr '\0' '\n' <"/proc/$FAKE/cmdline" 2>/dev/null | head -n 1)" = dnsmasq ] &&
+			[ "$(awk '/^Uid:/ { print $2 }' "/proc/$FAKE/status")" = "$uid" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+fake_dnsmasq_stop() {
+	local p
+	for p in $([ "${1:-}" = all ] && echo "${FAKES:-}" || echo "$FAKE"); do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	return 0
+}
+
 # Debian's libvirt_leaseshelper: installed, or unpacked by run-tests.sh
 # (apt-get download libvirt-daemon) into the build directory.
 find_libvirt_helper() {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,18 @@ const char *ldb_snapshot_path(void)
 	const char *s = secure_getenv("LEASE_DB_SNAPSHOT");
 
 	return s && *s ? s : LDB_SNAPSHOT_PATH;
+}
+
+const char *ldb_libvirt_dir(bool *explicit)
+{
+	const char *s = secure_getenv("LEASE_DB_LIBVIRT_DIR");
+
+	*explicit = s != NULL;
+	if (!s)
+		s = LDB_LIBVIRT_DIR;
+	if (*s == '\0' || strcmp(s, "none") == 0)
+		return NULL;
+	return s;
 }
 
 int ldb_counter_path(const char *snapshot, char *buf, size_t size)

@@ -4,6 +4,7 @@
 #ifndef LDB_STORE_FILES_H
 #define LDB_STORE_FILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -11,6 +12,12 @@
  * setuid program never follows a caller's variables. */
 const char *ldb_master_dir(void);
 const char *ldb_snapshot_path(void);
+
+/* libvirt's lease directory (its <bridge>.status and <network>.macs
+ * files), or NULL when switched off (configured without one, or
+ * LEASE_DB_LIBVIRT_DIR set to "" or "none"). *explicit tells whether
+ * LEASE_DB_LIBVIRT_DIR named it. */
+const char *ldb_libvirt_dir(bool *explicit);
 
 #define LDB_COUNTER_SUFFIX ".gen"
 #define LDB_DELTA_SUFFIX   ".delta"

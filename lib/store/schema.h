@@ -69,6 +69,11 @@ extern const struct ldb_table ldb_tables[LDB_NTABLES];
 #define LDB_META_MASTER_ID "master-id"
 #define LDB_MASTER_ID_SIZE 16
 
+/* Meta key prefix: "failure:<iface>" holds the helper's last failed event
+ * on that interface ("failure:" alone: an event that named none) until
+ * the next success (store/failure.h has the value's format). */
+#define LDB_META_FAILURE "failure:"
+
 /* Open every table (flags: 0, or MDB_CREATE for the writer) into dbis.
  * -EBADMSG when a table is missing or has other flags. */
 int ldb_schema_open_tables(MDB_txn *txn, unsigned flags, struct ldb_dbis *dbis);

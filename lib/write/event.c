@@ -41,6 +41,16 @@ static const char *nonempty(ldb_getenv_fn env, const char *name)
 	return v && *v ? v : NULL;
 }
 
+int ldb_event_iface(ldb_getenv_fn env, const char **iface)
+{
+	/* libvirt exports the bridge because dnsmasq omits the interface on
+	 * startup and del calls. */
+	*iface = nonempty(env, "DNSMASQ_INTERFACE");
+	if (!*iface)
+		*iface = nonempty(env, "VIR_BRIDGE_NAME");
+	return *iface && ldb_parse_ifname(*iface) < 0 ? -EINVAL : 0;
+}
+
 /* The environment dnsmasq sets for both families. */
 static int parse_common(ldb_getenv_fn env, struct ldb_event *ev, char *err, size_t errlen)
 {
@@ -58,17 +68,11 @@ static int parse_common(ldb_getenv_fn env, struct ldb_event *ev, char *err, size
 			return bad(err, errlen, "invalid DNSMASQ_DOMAIN '%s'", v);
 	}
 
-	/* libvirt exports the bridge because dnsmasq omits the interface on
-	 * startup and del calls. */
-	v = nonempty(env, "DNSMASQ_INTERFACE");
-	if (v) {
-		if (ldb_parse_ifname(v) < 0)
-			return bad(err, errlen, "invalid DNSMASQ_INTERFACE '%s'", v);
-	} else {
-		v = nonempty(env, "VIR_BRIDGE_NAME");
-		if (v && ldb_parse_ifname(v) < 0)
-			return bad(err, errlen, "invalid VIR_BRIDGE_NAME '%s'", v);
-	}
+	if (ldb_event_iface(env, &v) < 0)
+		return bad(err, errlen, "invalid %s '%s'",
+		           nonempty(env, "DNSMASQ_INTERFACE") ? "DNSMASQ_INTERFACE"
+		                                              : "VIR_BRIDGE_NAME",
+		           v);
 	if (v) {
 		l->iface = ldb_str_from(v);
 		ev->have_iface = true;

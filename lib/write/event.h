@@ -38,4 +38,9 @@ typedef const char *(*ldb_getenv_fn)(const char *name);
 int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb_event *ev,
                     char *err, size_t errlen);
 
+/* The interface an event is about, as dnsmasq or libvirt names it:
+ * DNSMASQ_INTERFACE, else VIR_BRIDGE_NAME; NULL when neither is set.
+ * -EINVAL (with *iface the invalid value) when it is not a valid name. */
+int ldb_event_iface(ldb_getenv_fn env, const char **iface);
+
 #endif

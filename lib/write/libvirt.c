@@ -39,18 +39,6 @@ struct ldb_libvirt_target ldb_libvirt_target_of(const struct ldb_event *ev)
 	return lv;
 }
 
-const char *ldb_libvirt_dir(bool *explicit)
-{
-	const char *s = secure_getenv("LEASE_DB_LIBVIRT_DIR");
-
-	*explicit = s != NULL;
-	if (!s)
-		s = LDB_LIBVIRT_DIR;
-	if (*s == '\0' || strcmp(s, "none") == 0)
-		return NULL;
-	return s;
-}
-
 static int path_of(char *buf, size_t size, const char *dir, const char *name, const char *ext)
 {
 	int n = snprintf(buf, size, "%s/%s%s", dir, name, ext);

@@ -8,13 +8,9 @@
 #include <lmdb.h>
 #include <stdbool.h>
 
+#include "store/files.h" /* ldb_libvirt_dir() */
 #include "store/schema.h"
 #include "write/event.h"
-
-/* The lease directory to maintain, or NULL when switched off (configured
- * without one, or LEASE_DB_LIBVIRT_DIR set to "" or "none"). *explicit
- * tells whether LEASE_DB_LIBVIRT_DIR named it. */
-const char *ldb_libvirt_dir(bool *explicit);
 
 /* libvirt's lease directory as far as one event goes. */
 struct ldb_libvirt_target {

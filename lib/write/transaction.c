@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include "store/mdb-errno.h"
+#include "write/failure.h"
+#include "write/report.h"
 #include "write/tables.h"
 #include "write/transaction.h"
 
@@ -15,7 +17,7 @@
 
 static void fail_db(const char *what, int r)
 {
-	fprintf(stderr, PROG ": %s: %s\n", what, strerror(-r));
+	ldb_report_error("%s: %s", what, strerror(-r));
 }
 
 /* Leases of the event's address, when dnsmasq named no interface. */
@@ -166,10 +168,16 @@ int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb
 		return r;
 	}
 	*txnid = mdb_txn_id(txn);
+	/* Undone with the rest if the event fails after all. */
+	r = ldb_failure_clear(txn, &m->dbis, ev->lease.iface);
+	if (r < 0) {
+		fail_db("clearing the last failure", r);
+		goto fail;
+	}
 	if (lv->bridge) {
 		r = ldb_status_load(lv->dir, lv->bridge, &status, err, sizeof(err));
 		if (r < 0) {
-			fprintf(stderr, PROG ": %s\n", err);
+			ldb_report_error("%s", err);
 			goto fail;
 		}
 		/* Taking over from libvirt's helper: keep the leases it had. */
@@ -198,8 +206,7 @@ int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb
 		if (r == 0)
 			r = ldb_status_write(lv->dir, lv->bridge, status);
 		if (r < 0) {
-			fprintf(stderr, PROG ": %s/%s.status: %s\n", lv->dir, lv->bridge,
-			        strerror(-r));
+			ldb_report_error("%s/%s.status: %s", lv->dir, lv->bridge, strerror(-r));
 			goto fail;
 		}
 	}
