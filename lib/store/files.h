@@ -12,6 +12,12 @@
 const char *ldb_master_dir(void);
 const char *ldb_snapshot_path(void);
 
+/* The master's LMDB data file, in its directory (liblmdb's own name). */
+#define LDB_MASTER_DATA "data.mdb"
+
+/* "<dir>/data.mdb". -ENAMETOOLONG when it does not fit. */
+int ldb_master_data_path(const char *dir, char *buf, size_t size);
+
 #define LDB_COUNTER_SUFFIX ".gen"
 #define LDB_DELTA_SUFFIX   ".delta"
 
