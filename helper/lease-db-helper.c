@@ -20,6 +20,7 @@
 
 #include "store/files.h"
 #include "store/mdb-errno.h"
+#include "store/snapshot.h"
 #include "store/tables.h"
 #include "write/master.h"
 #include "write/publish.h"
@@ -103,29 +104,70 @@ static int print_lease(const struct ldb_lease *l, void *p)
 }
 
 /* dnsmasq's lease-file format: IPv4 leases, the server DUID, IPv6 leases. */
-static int print_init(struct ldb_master *m, const struct ldb_event *ev)
+static int print_leases(const struct ldb_view *v, const struct ldb_event *ev)
 {
 	struct init_ctx c = {.iface = ev->lease.iface, .family = AF_INET, .out = stdout};
-	MDB_txn *txn;
 	int r;
 
-	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
-	if (r < 0)
-		return r;
-	r = ldb_lease_foreach(txn, &m->dbis, print_lease, &c);
+	r = ldb_view_foreach(v, print_lease, &c);
 	if (r == 0)
-		r = ldb_lease_foreach(txn, &m->dbis, find_duid, &c);
+		r = ldb_view_foreach(v, find_duid, &c);
 	if (r == 1) {
 		printf("duid %.*s\n", (int)c.duid.len, c.duid.p);
 		r = 0;
 	}
 	c.family = AF_INET6;
 	if (r == 0)
-		r = ldb_lease_foreach(txn, &m->dbis, print_lease, &c);
-	mdb_txn_abort(txn);
+		r = ldb_view_foreach(v, print_lease, &c);
 	if (r == 0 && (fflush(stdout) == EOF || ferror(stdout)))
 		r = -EIO;
 	return r;
+}
+
+static int print_init(struct ldb_master *m, const struct ldb_event *ev)
+{
+	struct ldb_view v = {.dbis = &m->dbis};
+	int r;
+
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &v.txn));
+	if (r < 0)
+		return r;
+	r = print_leases(&v, ev);
+	mdb_txn_abort(v.txn);
+	return r;
+}
+
+/* A damaged master must not keep dnsmasq from starting: init hands it the
+ * leases the published snapshot holds (the last ones lookups saw) and
+ * changes nothing. Every other event is refused until the master is
+ * rebuilt. */
+static int init_from_snapshot(const struct ldb_event *ev)
+{
+	struct ldb_snapshot *snap;
+	struct ldb_view v;
+	int r;
+
+	r = ldb_snapshot_open(ldb_snapshot_path(), &snap);
+	if (r == -ENOENT) {
+		fprintf(stderr, PROG ": init: no published snapshot %s either: no lease to give\n",
+		        ldb_snapshot_path());
+		return 0;
+	}
+	if (r == 0)
+		r = ldb_snapshot_begin(snap, &v);
+	if (r == 0) {
+		r = print_leases(&v, ev);
+		ldb_snapshot_end(&v);
+	}
+	ldb_snapshot_close(snap);
+	if (r < 0) {
+		fprintf(stderr, PROG ": init: reading the published snapshot %s: %s\n",
+		        ldb_snapshot_path(), strerror(-r));
+		return EXIT_DB;
+	}
+	fprintf(stderr, PROG ": init: gave dnsmasq the leases of the published snapshot %s\n",
+	        ldb_snapshot_path());
+	return 0;
 }
 
 int main(int argc, char *argv[])
@@ -184,6 +226,14 @@ int main(int argc, char *argv[])
 		             "install that version again\n",
 		        ldb_master_dir(), LDB_LAYOUT_VERSION);
 		return EXIT_DB;
+	}
+	if (r == -EUCLEAN) {
+		fprintf(stderr,
+		        PROG ": master database %s/" LDB_MASTER_DATA " is damaged (empty, truncated "
+		             "or not an LMDB file); refusing to use it: rebuild it with `"
+		             LDB_MASTER_RECOVERY "`\n",
+		        ldb_master_dir());
+		return ev.action == LDB_ACTION_INIT ? init_from_snapshot(&ev) : EXIT_DB;
 	}
 	if (r < 0) {
 		fprintf(stderr, PROG ": master database %s: %s\n", ldb_master_dir(), strerror(-r));
