@@ -544,9 +544,17 @@ static int swap_in(const char *dir, const char *newdir, bool exists, char *aside
 	if (exists) {
 		if (!gmtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm))
 			return -EINVAL;
-		if (snprintf(aside, size, "%s.damaged-%s", data, stamp) >= (int)size)
-			return -ENAMETOOLONG;
-		if (link(data, aside) < 0 || rename(fresh, data) < 0)
+		/* A name of its own, even for a second rebuild within the second. */
+		for (int n = 0; r == 0; n++) {
+			if (snprintf(aside, size, n ? "%s.damaged-%s.%d" : "%s.damaged-%s", data,
+			             stamp, n) >= (int)size)
+				return -ENAMETOOLONG;
+			if (link(data, aside) == 0)
+				break;
+			if (errno != EEXIST || n == 99)
+				r = -errno;
+		}
+		if (r == 0 && rename(fresh, data) < 0)
 			r = -errno;
 	} else if (link(fresh, data) < 0) {
 		r = -errno;
