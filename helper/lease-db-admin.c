@@ -8,7 +8,8 @@
  * Each one publishes what it changed.
  *
  * Exit status: 0 done, 1 usage, 2 refused (nothing to do as asked: a sound
- * master to rebuild, an invalid interface name, no libvirt directory),
+ * master to rebuild, no master to change, an invalid interface name, no
+ * libvirt directory),
  * 3 database, file or publishing failure.
  */
 #include "config.h"
@@ -86,8 +87,19 @@ static int fail(const char *what, const char *file, int r)
 /* Open the master to change it: a damaged one is named with the way back. */
 static int open_master(struct ldb_master **m)
 {
-	int r = ldb_master_open_writable(ldb_master_dir(), m);
+	char data[PATH_MAX];
+	struct stat st;
+	int r;
 
+	/* Opening to write would create a master: an empty one that init
+	 * would hand to dnsmasq. */
+	r = ldb_master_data_path(ldb_master_dir(), data, sizeof(data));
+	if (r == 0 && lstat(data, &st) < 0 && errno == ENOENT) {
+		fprintf(stderr, PROG ": no master database %s (no lease recorded yet); nothing to do\n",
+		        data);
+		return EXIT_REFUSED;
+	}
+	r = ldb_master_open_writable(ldb_master_dir(), m);
 	if (r == -EUCLEAN) {
 		fprintf(stderr,
 		        PROG ": master database %s/" LDB_MASTER_DATA " is damaged (empty, truncated "
