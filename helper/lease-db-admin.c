@@ -95,16 +95,17 @@ static int open_master(struct ldb_master **m)
 	 * would hand to dnsmasq. */
 	r = ldb_master_data_path(ldb_master_dir(), data, sizeof(data));
 	if (r == 0 && lstat(data, &st) < 0 && errno == ENOENT) {
-		fprintf(stderr, PROG ": no master database %s (no lease recorded yet); nothing to do\n",
+		fprintf(stderr,
+		        PROG ": no master database %s (no lease recorded yet); nothing to do\n",
 		        data);
 		return EXIT_REFUSED;
 	}
 	r = ldb_master_open_writable(ldb_master_dir(), m);
 	if (r == -EUCLEAN) {
 		fprintf(stderr,
-		        PROG ": master database %s/" LDB_MASTER_DATA " is damaged (empty, truncated "
-		             "or not an LMDB file): rebuild it first with `" LDB_MASTER_RECOVERY "`\n",
-		        ldb_master_dir());
+		        PROG ": master database %s/%s is damaged (empty, truncated or not an LMDB "
+		             "file): rebuild it first with `%s`\n",
+		        ldb_master_dir(), LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
 		return EXIT_DB;
 	}
 	if (r < 0)
@@ -629,8 +630,8 @@ static int cmd_rebuild(const struct opts *o)
 	if (ex || o->dry_run) {
 		remove_master_dir(tmp);
 		if (!ex)
-			printf("dry run: nothing changed; without --dry-run, %s would be %s\n", data,
-			       exists ? "moved aside and replaced" : "created");
+			printf("dry run: nothing changed; without --dry-run, %s would be %s\n",
+			       data, exists ? "moved aside and replaced" : "created");
 		goto out;
 	}
 	r = swap_in(dir, tmp, exists, aside, sizeof(aside));

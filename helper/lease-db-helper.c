@@ -229,10 +229,9 @@ int main(int argc, char *argv[])
 	}
 	if (r == -EUCLEAN) {
 		fprintf(stderr,
-		        PROG ": master database %s/" LDB_MASTER_DATA " is damaged (empty, truncated "
-		             "or not an LMDB file); refusing to use it: rebuild it with `"
-		             LDB_MASTER_RECOVERY "`\n",
-		        ldb_master_dir());
+		        PROG ": master database %s/%s is damaged (empty, truncated or not an LMDB "
+		             "file); refusing to use it: rebuild it with `%s`\n",
+		        ldb_master_dir(), LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
 		return ev.action == LDB_ACTION_INIT ? init_from_snapshot(&ev) : EXIT_DB;
 	}
 	if (r < 0) {

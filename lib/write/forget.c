@@ -82,8 +82,8 @@ static int meta_on(const MDB_val *key, const MDB_val *val, void *p)
 }
 
 int ldb_iface_forget(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str iface,
-                     int (*each)(const struct ldb_lease *l, void *ctx), void *ctx,
-                     size_t *leases, size_t *keys)
+                     int (*each)(const struct ldb_lease *l, void *ctx), void *ctx, size_t *leases,
+                     size_t *keys)
 {
 	struct keys k = {.iface = iface, .each = each, .ctx = ctx};
 	int r;

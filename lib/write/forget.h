@@ -15,7 +15,7 @@
  * and every meta key about iface ("<what>:<iface>", store/schema.h). The
  * counts go to *leases and *keys. */
 int ldb_iface_forget(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str iface,
-                     int (*each)(const struct ldb_lease *l, void *ctx), void *ctx,
-                     size_t *leases, size_t *keys);
+                     int (*each)(const struct ldb_lease *l, void *ctx), void *ctx, size_t *leases,
+                     size_t *keys);
 
 #endif
