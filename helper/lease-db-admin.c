@@ -541,6 +541,20 @@ static void remove_master_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* liblmdb's lock file records the last transaction id of the data file it
+ * was made for, and an opener that finds another process holding it (a
+ * helper checking the damaged file, for a moment) takes it as it is. No
+ * process has the damaged master open (none gets past the check), so it
+ * goes before the new data file comes: the first opener makes a new one. */
+static int drop_lock_file(const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/lock.mdb", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 /* Put the new data file in place of the damaged one, which stays beside it
  * under a name of its own; there is never a moment without a master. With
  * none there, only when none appeared meanwhile. */
@@ -567,10 +581,14 @@ static int swap_in(const char *dir, const char *newdir, bool exists, char *aside
 			if (errno != EEXIST || n == 99)
 				r = -errno;
 		}
+		if (r == 0)
+			r = drop_lock_file(dir);
 		if (r == 0 && rename(fresh, data) < 0)
 			r = -errno;
-	} else if (link(fresh, data) < 0) {
-		r = -errno;
+	} else {
+		r = drop_lock_file(dir);
+		if (r == 0 && link(fresh, data) < 0)
+			r = -errno;
 	}
 	if (r < 0)
 		return r;
