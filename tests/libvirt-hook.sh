@@ -7,9 +7,7 @@
 # leasedb_guest at once, for new processes and for one already running;
 # it always exits 0, never writes to stdout (libvirt would take it as a
 # new domain XML) and never holds libvirt up for long.
-# Not with a real libvirtd: installing it here writes /etc/libvirt and
-# /var/lib/libvirt, which the suite's host guard and the other tests
-# running at the same time rely on staying as they are.
+# tests/libvirt-hook-real.sh does the same under a real libvirtd.
 . "$TOP_SRCDIR/tests/lib.sh"
 need_root
 setup_state
