@@ -138,12 +138,12 @@ static int print_init(struct ldb_master *m, const struct ldb_event *ev)
 }
 
 /* A damaged master must not keep dnsmasq from starting: init hands it the
- * leases the published snapshot holds (the last ones lookups saw) and
- * changes nothing. Every other event is refused until the master is
+ * leases the published snapshot holds (the last ones lookups saw), changes
+ * nothing and exits 0. Every other event is refused until the master is
  * rebuilt. */
 static int init_from_snapshot(const struct ldb_event *ev)
 {
-	struct ldb_snapshot *snap;
+	struct ldb_snapshot *snap = NULL;
 	struct ldb_view v;
 	int r;
 
@@ -160,10 +160,12 @@ static int init_from_snapshot(const struct ldb_event *ev)
 		ldb_snapshot_end(&v);
 	}
 	ldb_snapshot_close(snap);
+	/* Even then dnsmasq starts: without its leases rather than not at all. */
 	if (r < 0) {
-		fprintf(stderr, PROG ": init: reading the published snapshot %s: %s\n",
+		fprintf(stderr,
+		        PROG ": init: reading the published snapshot %s: %s; no lease given\n",
 		        ldb_snapshot_path(), strerror(-r));
-		return EXIT_DB;
+		return 0;
 	}
 	fprintf(stderr, PROG ": init: gave dnsmasq the leases of the published snapshot %s\n",
 	        ldb_snapshot_path());

@@ -64,6 +64,16 @@ for size in 0 4096 $((full / 2)); do
 	is "... and the snapshot still answers" "$(norm)" "$before"
 done
 
+# Neither master nor a readable snapshot: dnsmasq still starts, without
+# leases rather than not at all.
+cp -a "$LEASE_DB_SNAPSHOT" "$T/snapshot.good"
+printf 'not a database, long enough to be looked at by the checks....%.0s' $(seq 64) >"$LEASE_DB_SNAPSHOT.new" &&
+	chmod 644 "$LEASE_DB_SNAPSHOT.new" && mv "$LEASE_DB_SNAPSHOT.new" "$LEASE_DB_SNAPSHOT"
+out=$(helper init 2>"$T/init.err")
+is "damaged master and snapshot: init exits 0, prints nothing" "$? $out" "0 "
+check "... and says why: $(cat "$T/init.err" | tr '\n' '|')" grep -q 'no lease given' "$T/init.err"
+cp -a "$T/snapshot.good" "$LEASE_DB_SNAPSHOT"
+
 # Rebuild from the snapshot (base and delta): the last damaged master is
 # cut mid-file. A dry run changes nothing.
 out=$(admin rebuild --dry-run)
