@@ -252,9 +252,15 @@ static int dump(const struct opts *o)
 	else
 		r = ldb_snapshot_open(path, &snap);
 	if (r < 0) {
+		const char *hint = r == -ENOENT    ? " (no lease has been recorded yet?)"
+		                   : r == -EUCLEAN ? "; rebuild it with `" LDB_MASTER_RECOVERY "`"
+		                                   : "";
+
 		fprintf(stderr, PROG ": %s: %s%s\n", path,
-		        r == -EPERM ? "not trusted (owner or permissions)" : strerror(-r),
-		        r == -ENOENT ? " (no lease has been recorded yet?)" : "");
+		        r == -EPERM     ? "not trusted (owner or permissions)"
+		        : r == -EUCLEAN ? "damaged (empty, truncated or not an LMDB file)"
+		                        : strerror(-r),
+		        hint);
 		return r == -ENOENT ? EXIT_NODB : EXIT_BADDB;
 	}
 	if (o->json) {

@@ -23,6 +23,7 @@
 
 #include "store/files.h"
 #include "store/mdb-errno.h"
+#include "store/snapshot.h"
 #include "store/tables.h"
 #include "write/failure.h"
 #include "write/master.h"
@@ -108,29 +109,38 @@ static int print_lease(const struct ldb_lease *l, void *p)
 }
 
 /* dnsmasq's lease-file format: IPv4 leases, the server DUID, IPv6 leases,
- * from one read transaction, written to out. */
-static int print_leases(struct ldb_master *m, const struct ldb_event *ev, FILE *out,
-                        uint64_t *txnid)
+ * from one view (the master's read transaction, or the published
+ * snapshot), written to out. */
+static int print_leases(const struct ldb_view *v, const struct ldb_event *ev, FILE *out)
 {
 	struct init_ctx c = {.iface = ev->lease.iface, .family = AF_INET, .out = out};
-	MDB_txn *txn;
 	int r;
 
-	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
-	if (r < 0)
-		return r;
-	*txnid = mdb_txn_id(txn);
-	r = ldb_lease_foreach(txn, &m->dbis, print_lease, &c);
+	r = ldb_view_foreach(v, print_lease, &c);
 	if (r == 0)
-		r = ldb_lease_foreach(txn, &m->dbis, find_duid, &c);
+		r = ldb_view_foreach(v, find_duid, &c);
 	if (r == 1) {
 		fprintf(out, "duid %.*s\n", (int)c.duid.len, c.duid.p);
 		r = 0;
 	}
 	c.family = AF_INET6;
 	if (r == 0)
-		r = ldb_lease_foreach(txn, &m->dbis, print_lease, &c);
-	mdb_txn_abort(txn);
+		r = ldb_view_foreach(v, print_lease, &c);
+	return r;
+}
+
+static int print_master(struct ldb_master *m, const struct ldb_event *ev, FILE *out,
+                        uint64_t *txnid)
+{
+	struct ldb_view v = {.dbis = &m->dbis};
+	int r;
+
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &v.txn));
+	if (r < 0)
+		return r;
+	*txnid = mdb_txn_id(v.txn);
+	r = print_leases(&v, ev, out);
+	mdb_txn_abort(v.txn);
 	return r;
 }
 
@@ -147,14 +157,14 @@ static int print_init(struct ldb_master *m, const struct ldb_event *ev, bool unl
 	int r = -EAGAIN;
 
 	if (!unlocked) {
-		r = print_leases(m, ev, stdout, &txnid);
+		r = print_master(m, ev, stdout, &txnid);
 		goto flush;
 	}
 	for (int i = 0; i < 16 && r == -EAGAIN; i++) {
 		mem = open_memstream(&buf, &len);
 		if (!mem)
 			return -errno;
-		r = print_leases(m, ev, mem, &txnid);
+		r = print_master(m, ev, mem, &txnid);
 		if (fclose(mem) == EOF && r == 0)
 			r = -errno;
 		if (r == 0 && !ldb_master_read_stable(m, txnid))
@@ -168,6 +178,41 @@ flush:
 	if (r == 0 && (fflush(stdout) == EOF || ferror(stdout)))
 		r = -EIO;
 	return r;
+}
+
+/* A damaged master must not keep dnsmasq from starting: init hands it the
+ * leases the published snapshot holds (the last ones lookups saw), changes
+ * nothing and exits 0. Every other event is refused until the master is
+ * rebuilt. */
+static int init_from_snapshot(const struct ldb_event *ev)
+{
+	struct ldb_snapshot *snap = NULL;
+	struct ldb_view v;
+	int r;
+
+	r = ldb_snapshot_open(ldb_snapshot_path(), &snap);
+	if (r == -ENOENT) {
+		fprintf(stderr, PROG ": init: no published snapshot %s either: no lease to give\n",
+		        ldb_snapshot_path());
+		return 0;
+	}
+	if (r == 0)
+		r = ldb_snapshot_begin(snap, &v);
+	if (r == 0) {
+		r = print_leases(&v, ev, stdout);
+		ldb_snapshot_end(&v);
+	}
+	ldb_snapshot_close(snap);
+	/* Even then dnsmasq starts: without its leases rather than not at all. */
+	if (r < 0) {
+		fprintf(stderr,
+		        PROG ": init: reading the published snapshot %s: %s; no lease given\n",
+		        ldb_snapshot_path(), strerror(-r));
+		return 0;
+	}
+	fprintf(stderr, PROG ": init: gave dnsmasq the leases of the published snapshot %s\n",
+	        ldb_snapshot_path());
+	return 0;
 }
 
 /* init: dnsmasq starts only when this exits 0, so whatever cannot be
@@ -191,6 +236,13 @@ static int run_init(struct ldb_event *ev)
 		             "writable\n",
 		        dir);
 		return 0;
+	}
+	if (r == -EUCLEAN) {
+		fprintf(stderr,
+		        PROG ": master database %s/%s is damaged (empty, truncated or not an LMDB "
+		             "file): rebuild it with `%s`\n",
+		        dir, LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
+		return init_from_snapshot(ev);
 	}
 	if (r == -EPROTONOSUPPORT) {
 		ldb_report_error(
@@ -296,6 +348,13 @@ static int run(int argc, char *argv[])
 		    "newer than %d, the newest this helper knows); refusing to change it: "
 		    "install that version again",
 		    ldb_master_dir(), LDB_LAYOUT_VERSION);
+		return EXIT_DB;
+	}
+	if (r == -EUCLEAN) {
+		ldb_report_error(
+		    "master database %s/%s is damaged (empty, truncated or not an LMDB "
+		    "file); refusing to use it: rebuild it with `%s`",
+		    ldb_master_dir(), LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
 		return EXIT_DB;
 	}
 	if (r < 0) {

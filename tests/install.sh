@@ -10,11 +10,19 @@ prefix=$(sed -n 's/^prefix = //p' "$B/Makefile")
 exec_prefix=$(sed -n 's/^exec_prefix = //p' "$B/Makefile" | sed "s|\${prefix}|$prefix|")
 libdir=$(sed -n 's/^libdir = //p' "$B/Makefile" | sed "s|\${exec_prefix}|$exec_prefix|")
 for f in "$libdir/libnss_leasedb.so.2" "$libdir/libnss_leasedb_guest.so.2" "$exec_prefix/libexec/lease-db-helper" \
-	"$exec_prefix/sbin/lease-db-dump" "$prefix/share/man/man8/lease-db-helper.8" \
+	"$exec_prefix/sbin/lease-db-dump" "$exec_prefix/sbin/lease-db-admin" \
+	"$prefix/share/man/man8/lease-db-helper.8" "$prefix/share/man/man8/lease-db-admin.8" \
 	"$prefix/share/man/man8/lease-db-dump.8" "$prefix/share/man/man8/nss-leasedb.8" \
 	"$prefix/share/man/man5/lease-db.5" "$prefix/lib/tmpfiles.d/lease-db.conf"; do
 	check "installed $f" test -f "$D$f"
 done
+sysconfdir=$(sed -n 's/^sysconfdir = //p' "$B/Makefile" | sed "s|\${prefix}|$prefix|")
+for d in qemu.d network.d; do
+	check "libvirt hook $sysconfdir/libvirt/hooks/$d/lease-db installed, executable" \
+		test -x "$D$sysconfdir/libvirt/hooks/$d/lease-db"
+done
+check "... it runs the installed lease-db-admin" \
+	grep -qF "$exec_prefix/sbin/lease-db-admin sync-guests" "$D$sysconfdir/libvirt/hooks/qemu.d/lease-db"
 is "no libtool archive installed" "$(find "$D" -name '*.la' 2>&1)" ""
 if command -v systemd-tmpfiles >/dev/null; then
 	R=$T/root

@@ -35,6 +35,13 @@ const char *ldb_libvirt_dir(bool *explicit)
 	return s;
 }
 
+int ldb_master_data_path(const char *dir, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/" LDB_MASTER_DATA, dir);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
 int ldb_counter_path(const char *snapshot, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%s" LDB_COUNTER_SUFFIX, snapshot);

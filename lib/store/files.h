@@ -19,6 +19,12 @@ const char *ldb_snapshot_path(void);
  * LEASE_DB_LIBVIRT_DIR named it. */
 const char *ldb_libvirt_dir(bool *explicit);
 
+/* The master's LMDB data file, in its directory (liblmdb's own name). */
+#define LDB_MASTER_DATA "data.mdb"
+
+/* "<dir>/data.mdb". -ENAMETOOLONG when it does not fit. */
+int ldb_master_data_path(const char *dir, char *buf, size_t size);
+
 #define LDB_COUNTER_SUFFIX ".gen"
 #define LDB_DELTA_SUFFIX   ".delta"
 

@@ -1,14 +1,20 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "store/files.h"
 #include "store/master.h"
 #include "store/mdb-errno.h"
 #include "store/tables.h"
+#include "store/verify.h"
 
 /* Address space only: LMDB grows the file as pages are written. */
 #define MASTER_MAPSIZE (SIZE_MAX > 0xffffffffu ? ((size_t)4 << 30) : ((size_t)256 << 20))
@@ -51,6 +57,65 @@ int ldb_master_id(MDB_txn *txn, const struct ldb_dbis *dbis, uint8_t id[LDB_MAST
 	return 0;
 }
 
+/* The snapshots' rule on the data file: its meta pages must be readable
+ * and every page they claim inside the file. */
+static int check_data(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return ldb_verify_meta(fd, (size_t)st.st_size);
+}
+
+/* Wait while an opener that found no master holds liblmdb's exclusive
+ * lock (byte 0 of lock.mdb, F_WRLCK) to write the first meta pages, as
+ * liblmdb's own second opener waits. The lock goes with the descriptor,
+ * before liblmdb opens the file itself: closing any descriptor of it
+ * drops the process's locks on it, liblmdb's too, so this must not run
+ * while the process has this master open. */
+static void wait_creator(const char *dir)
+{
+	struct flock lk = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+	char path[PATH_MAX];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	while (fcntl(fd, F_SETLKW, &lk) < 0 && errno == EINTR)
+		;
+	close(fd);
+}
+
+int ldb_master_check(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	r = ldb_master_data_path(dir, path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno; /* none: liblmdb makes a fresh one */
+	r = check_data(fd);
+	/* Being created, or a commit grew the file after our size was taken
+	 * (its pages are written before its meta page): look again once no
+	 * creator holds the lock. The file never shrinks by itself. */
+	if (r == -EBADMSG) {
+		wait_creator(dir);
+		r = check_data(fd);
+	}
+	close(fd);
+	return r == -EBADMSG ? -EUCLEAN : r;
+}
+
 int ldb_master_open_env(const char *dir, unsigned env_flags,
                         int (*open_tables)(MDB_txn *txn, struct ldb_dbis *dbis),
                         struct ldb_master **out)
@@ -59,6 +124,11 @@ int ldb_master_open_env(const char *dir, unsigned env_flags,
 	MDB_txn *txn;
 	int r;
 
+	/* liblmdb maps whatever the file holds and faults (SIGBUS) on pages
+	 * past its end; a 0-byte file it would take for a new database. */
+	r = ldb_master_check(dir);
+	if (r < 0)
+		return r;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;

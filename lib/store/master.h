@@ -16,6 +16,16 @@ struct ldb_master {
 	char *dir;
 };
 
+/* The way back from a damaged master, for the messages that refuse it. */
+#define LDB_MASTER_RECOVERY "lease-db-admin rebuild"
+
+/* Check the master's data file in dir the way snapshots are checked before
+ * liblmdb touches them (store/verify.h, ldb_verify_meta()): 0 when it is
+ * sound or missing (a fresh master), -EUCLEAN when it is damaged
+ * (truncated, empty, not an LMDB file), another negative errno when it
+ * cannot be read. ldb_master_open_env() calls it first. */
+int ldb_master_check(const char *dir);
+
 /* Open the master in dir read-only: -ENOENT when there is no master. */
 int ldb_master_open_readonly(const char *dir, struct ldb_master **out);
 
@@ -41,7 +51,8 @@ int ldb_master_id(MDB_txn *txn, const struct ldb_dbis *dbis, uint8_t id[LDB_MAST
 
 /* Open the environment in dir with env_flags and its tables through
  * open_tables (ldb_schema_open, or the writer's ldb_schema_create). The
- * caller has checked the directory. */
+ * caller has checked the directory. -EUCLEAN: the data file is damaged
+ * (ldb_master_check()), and liblmdb was never given it. */
 int ldb_master_open_env(const char *dir, unsigned env_flags,
                         int (*open_tables)(MDB_txn *txn, struct ldb_dbis *dbis),
                         struct ldb_master **out);

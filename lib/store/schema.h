@@ -53,6 +53,11 @@ extern const struct ldb_table ldb_tables[LDB_NTABLES];
 /* Meta key naming the full snapshot a delta belongs to (u64). */
 #define LDB_META_BASE_ID "base-id"
 
+/* Meta keys about one interface are "<what>:<interface>" (the first
+ * separator ends <what>): forgetting an interface (write/forget.h,
+ * lease-db-admin forget) removes every one of them. */
+#define LDB_META_IFACE_SEP ':'
+
 /* Meta key prefix: "imported:<bridge>" marks a bridge whose libvirt
  * .status file has been imported into the master. */
 #define LDB_META_IMPORTED "imported:"

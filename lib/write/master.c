@@ -70,7 +70,8 @@ int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err)
 	if (r < 0)
 		return r;
 	r = ldb_master_open_env(dir, 0, open_tables, out);
-	if (r == 0 || r == -EPROTONOSUPPORT)
+	/* A damaged master (-EUCLEAN) is no better read-only. */
+	if (r == 0 || r == -EPROTONOSUPPORT || r == -EUCLEAN)
 		return r;
 	*rw_err = r;
 	return ldb_master_open_nowrite(dir, out);
