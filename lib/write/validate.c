@@ -24,7 +24,8 @@ static char lower(char c)
 	return (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
 }
 
-/* "hh:hh:..." with count octets in [min, max]; copies lower-case to out. */
+/* "hh:hh:..." with count octets in [min, max]; copies lower-case to out.
+ * Well formed but longer than max: -ERANGE, out holding the first max. */
 static int colon_hex(const char *s, unsigned min, unsigned max, char *out)
 {
 	unsigned octets = 0;
@@ -32,32 +33,39 @@ static int colon_hex(const char *s, unsigned min, unsigned max, char *out)
 	for (;;) {
 		if (hexval(s[0]) < 0 || hexval(s[1]) < 0)
 			return -EINVAL;
-		if (++octets > max)
-			return -EINVAL;
-		*out++ = lower(s[0]);
-		*out++ = lower(s[1]);
+		if (++octets <= max) {
+			if (octets > 1)
+				*out++ = ':';
+			*out++ = lower(s[0]);
+			*out++ = lower(s[1]);
+		}
 		s += 2;
 		if (*s == '\0')
 			break;
-		if (*s != ':')
+		if (*s++ != ':')
 			return -EINVAL;
-		*out++ = *s++;
 	}
 	*out = '\0';
+	if (octets > max)
+		return -ERANGE;
 	return octets < min ? -EINVAL : 0;
 }
 
 int ldb_parse_mac(const char *s, char *out)
 {
+	int r;
+
 	/* dnsmasq prefixes the ARP type ("20-...") to anything but a 6-octet
 	 * Ethernet address. */
 	if (hexval(s[0]) >= 0 && hexval(s[1]) >= 0 && s[2] == '-') {
 		out[0] = lower(s[0]);
 		out[1] = lower(s[1]);
 		out[2] = '-';
-		return colon_hex(s + 3, 1, 16, out + 3);
+		r = colon_hex(s + 3, 1, 16, out + 3);
+	} else {
+		r = colon_hex(s, 6, 6, out);
 	}
-	return colon_hex(s, 6, 6, out);
+	return r == -ERANGE ? -EINVAL : r;
 }
 
 int ldb_parse_hexid(const char *s, unsigned max_octets, char *out)

@@ -12,7 +12,8 @@
 int ldb_parse_mac(const char *s, char *out);
 
 /* Colon hex of 1..max_octets octets (client-id, DUID), lower-cased into out
- * (3 * max_octets bytes). */
+ * (3 * max_octets bytes). -EINVAL if it is not colon hex, -ERANGE if it is
+ * but has more than max_octets octets. */
 int ldb_parse_hexid(const char *s, unsigned max_octets, char *out);
 
 /* IPv4 dotted quad or IPv6 text; family and 16 address bytes (IPv4 in the
