@@ -176,8 +176,8 @@ int main(int argc, char *argv[])
 	 * this address whatever lease-db thinks of the client's fields. */
 	if (ev.ndropped && ev.action != LDB_ACTION_DEL) {
 		ldb_event_dropped_text(&ev, err, sizeof(err));
-		fprintf(stderr, PROG ": %s %s: %s; lease recorded without %s (see lease-db-helper(8))\n",
-		        argv[optind], ev.addr_text, err, ev.ndropped > 1 ? "them" : "it");
+		fprintf(stderr, PROG ": %s %s: lease recorded; %s (see lease-db-helper(8))\n",
+		        argv[optind], ev.addr_text, err);
 	}
 
 	r = ldb_master_open_writable(ldb_master_dir(), &m);

@@ -75,7 +75,7 @@ event "IPv6: malformed DNSMASQ_MAC and DNSMASQ_IAID" $B0 $E1 DNSMASQ_IAID=x9 DNS
 	add 00:01:00:01:09 fd00::2a badmac
 rows=$(dump --json -a | jq -r '.[] | "\(.["ip-address"]) \(.hostname // "-") \(.domain // "-") \(.["client-id"] // "-" | length)"' | sort)
 is "... each lease is recorded, with only what lease-db serves" "$(grep -E '192.168.122.2[1-7]|fd00::2' <<<"$rows" | tr '\n' ' ')" \
-	"192.168.122.21 my_vm - 1 192.168.122.22 trailing- - 1 192.168.122.23 - - 1 192.168.122.24 - - 1 192.168.122.25 - - 1 192.168.122.26 cid1 - 1 192.168.122.27 cid2 - 1 fd00::28 duid200 - 599 fd00::29 duid300 - 1 fd00::2a badmac - 14 "
+	"192.168.122.21 my_vm - 1 192.168.122.22 trailing- - 1 192.168.122.23 - - 1 192.168.122.24 - - 1 192.168.122.25 - - 1 192.168.122.26 cid1 - 1 192.168.122.27 cid2 - 1 fd00::28 duid200 - 599 fd00::29 duid300 - 764 fd00::2a badmac - 14 "
 # Where libvirt's helper fails the event (its JSON writer refuses a string
 # that is not UTF-8), ours records the lease and leaves the value out.
 in_libvirt_dir "$T/lv" env VIR_BRIDGE_NAME=virbr0 $E1 DNSMASQ_SUPPLIED_HOSTNAME=$'caf\xe9' "$LV" add 52:54:00:00:01:0a 192.168.122.30 >/dev/null 2>&1

@@ -25,9 +25,9 @@
  * line (RFC 8415: 128 + the 2-byte type). */
 #define LDB_DUID_MAX_OCTETS 130
 /* A DHCPv4 client-id (its option length is one byte) or a DHCPv6 client
- * DUID. dnsmasq passes a client's DUID at whatever length it came, but
- * reads at most 255 octets back from a lease line at init: a longer one
- * is dropped from the record, the lease kept. */
+ * DUID. dnsmasq 2.90 passes at most 100 octets of a DUID (cut, with a
+ * trailing ':') and reads at most 255 back from a lease line at init; a
+ * longer DUID (not from dnsmasq) is cut to 255 octets, the lease kept. */
 #define LDB_CLIENTID_MAX_OCTETS 255
 #define LDB_ADDRKEY_MAX         17
 #define LDB_LEASEKEY_MAX        (LDB_ADDRKEY_MAX + LDB_IFNAME_MAX)

@@ -49,7 +49,7 @@ static void drop(struct ldb_event *ev, const char *field, const char *value, con
 
 static const char *hexid_why(int r)
 {
-	return r == -ERANGE ? "is longer than lease-db keeps" : "is not colon hex";
+	return r == -ERANGE ? "is too long, left out" : "is not colon hex, left out";
 }
 
 /* The environment dnsmasq sets for both families. */
@@ -67,7 +67,7 @@ static int parse_common(ldb_getenv_fn env, struct ldb_event *ev, char *err, size
 		if (ldb_name_valid_domain(ldb_str_from(v)))
 			l->domain = ldb_str_from(v);
 		else
-			drop(ev, "DNSMASQ_DOMAIN", v, "is not a valid domain");
+			drop(ev, "DNSMASQ_DOMAIN", v, "is not a valid domain, left out");
 	}
 
 	/* libvirt exports the bridge because dnsmasq omits the interface on
@@ -120,14 +120,14 @@ static int parse_v6(const char *id, ldb_getenv_fn env, struct ldb_event *ev, cha
 	const char *v;
 	int temporary, r;
 
-	r = ldb_parse_hexid(id, LDB_CLIENTID_MAX_OCTETS, ev->client_id);
+	/* Cut rather than dropped: init must hand dnsmasq a DUID back. */
+	r = ldb_parse_duid(id, ev->client_id);
 	if (r == -EINVAL)
 		return bad(err, errlen, "invalid client DUID '%s'", id);
 	ev->client_id_text = id;
-	if (r == 0)
-		l->client_id = ldb_str_from(ev->client_id);
-	else
-		drop(ev, "client DUID", id, hexid_why(r));
+	l->client_id = ldb_str_from(ev->client_id);
+	if (r == -ERANGE)
+		drop(ev, "client DUID", id, "is longer than 255 octets, cut to them");
 
 	v = nonempty(env, "DNSMASQ_MAC");
 	if (v) {
@@ -136,7 +136,7 @@ static int parse_v6(const char *id, ldb_getenv_fn env, struct ldb_event *ev, cha
 			l->mac = ldb_str_from(ev->mac);
 			ev->have_mac = true;
 		} else {
-			drop(ev, "DNSMASQ_MAC", v, "is not a hardware address");
+			drop(ev, "DNSMASQ_MAC", v, "is not a hardware address, left out");
 		}
 	}
 	v = nonempty(env, "DNSMASQ_IAID");
@@ -145,7 +145,7 @@ static int parse_v6(const char *id, ldb_getenv_fn env, struct ldb_event *ev, cha
 		if (ldb_parse_iaid(v, &l->iaid, &temporary) == 0)
 			l->flags |= LDB_LEASE_HAS_IAID | (temporary ? LDB_LEASE_TEMPORARY : 0);
 		else
-			drop(ev, "DNSMASQ_IAID", v, "is not an IAID");
+			drop(ev, "DNSMASQ_IAID", v, "is not an IAID, left out");
 	}
 	v = nonempty(env, "DNSMASQ_SERVER_DUID");
 	if (v) {
@@ -177,9 +177,9 @@ static void parse_hostname(const char *arg, ldb_getenv_fn env, struct ldb_event 
 		if (ldb_name_served(h, self))
 			ev->lease.hostname = h;
 		else if (ldb_name_valid_label(h))
-			drop(ev, "hostname", arg, "is reserved");
+			drop(ev, "hostname", arg, "is reserved, left out");
 		else
-			drop(ev, "hostname", arg, "is not a name lease-db serves");
+			drop(ev, "hostname", arg, "is not a name lease-db serves, left out");
 		return;
 	}
 	sup = nonempty(env, "DNSMASQ_SUPPLIED_HOSTNAME");

@@ -16,11 +16,11 @@ enum ldb_action {
 };
 
 /* A field the event carried that lease-db does not serve: it is left out
- * of the lease, which is recorded all the same. */
+ * of the lease (a client DUID is cut), which is recorded all the same. */
 struct ldb_event_dropped {
 	const char *field; /* "hostname", "DNSMASQ_DOMAIN", ... */
 	const char *value; /* as given */
-	const char *why;   /* "is reserved", ... */
+	const char *why;   /* "is reserved, left out", ... */
 };
 
 #define LDB_EVENT_MAX_DROPPED 8
@@ -60,7 +60,7 @@ int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb
                     char *err, size_t errlen);
 
 /* One line (no newline) saying which fields the lease was recorded
- * without and why, into buf; "" when none was dropped. */
+ * without, and why, into buf; "" when none was dropped. */
 void ldb_event_dropped_text(const struct ldb_event *ev, char *buf, size_t size);
 
 #endif

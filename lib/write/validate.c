@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -25,8 +26,9 @@ static char lower(char c)
 }
 
 /* "hh:hh:..." with count octets in [min, max]; copies lower-case to out.
- * Well formed but longer than max: -ERANGE, out holding the first max. */
-static int colon_hex(const char *s, unsigned min, unsigned max, char *out)
+ * Well formed but longer than max: -ERANGE, out holding the first max.
+ * cut: one ':' may end it. */
+static int colon_hex_cut(const char *s, unsigned min, unsigned max, bool cut, char *out)
 {
 	unsigned octets = 0;
 
@@ -44,11 +46,18 @@ static int colon_hex(const char *s, unsigned min, unsigned max, char *out)
 			break;
 		if (*s++ != ':')
 			return -EINVAL;
+		if (cut && *s == '\0')
+			break;
 	}
 	*out = '\0';
 	if (octets > max)
 		return -ERANGE;
 	return octets < min ? -EINVAL : 0;
+}
+
+static int colon_hex(const char *s, unsigned min, unsigned max, char *out)
+{
+	return colon_hex_cut(s, min, max, false, out);
 }
 
 int ldb_parse_mac(const char *s, char *out)
@@ -71,6 +80,11 @@ int ldb_parse_mac(const char *s, char *out)
 int ldb_parse_hexid(const char *s, unsigned max_octets, char *out)
 {
 	return colon_hex(s, 1, max_octets, out);
+}
+
+int ldb_parse_duid(const char *s, char *out)
+{
+	return colon_hex_cut(s, 1, LDB_CLIENTID_MAX_OCTETS, true, out);
 }
 
 int ldb_parse_addr(const char *s, int *family, uint8_t addr[16])

@@ -16,6 +16,12 @@ int ldb_parse_mac(const char *s, char *out);
  * but has more than max_octets octets. */
 int ldb_parse_hexid(const char *s, unsigned max_octets, char *out);
 
+/* A DHCPv6 client DUID as dnsmasq passes it: colon hex, lower-cased into
+ * out (LDB_HEXID_MAX + 1 bytes). dnsmasq 2.90 cuts a DUID longer than 100
+ * octets to its first 100 and a trailing ':', which is accepted. Longer
+ * than LDB_CLIENTID_MAX_OCTETS: -ERANGE, out holding the first ones. */
+int ldb_parse_duid(const char *s, char *out);
+
 /* IPv4 dotted quad or IPv6 text; family and 16 address bytes (IPv4 in the
  * first four). */
 int ldb_parse_addr(const char *s, int *family, uint8_t addr[16]);
