@@ -132,7 +132,7 @@ static void hostnames(void)
 static void client_ids(void)
 {
 	struct ldb_event ev;
-	char buf[1000], id[1000];
+	char buf[1100], id[1000];
 
 	{
 		const char *env[] = {"DNSMASQ_CLIENT_ID=01:02", NULL};
