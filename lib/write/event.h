@@ -32,12 +32,12 @@ struct ldb_event {
 	bool have_mac;          /* IPv6: a valid DNSMASQ_MAC was set */
 	/* As given, for <bridge>.status: libvirt's helper writes them as they
 	 * come, valid or not. NULL when absent. */
-	const char *addr_text;       /* argv's address */
-	const char *iaid_text;       /* DNSMASQ_IAID */
-	const char *mac_text;        /* IPv4: argv's MAC; IPv6: DNSMASQ_MAC */
-	const char *client_id_text;  /* IPv4: DNSMASQ_CLIENT_ID; IPv6: argv's client DUID */
+	const char *addr_text;        /* argv's address */
+	const char *iaid_text;        /* DNSMASQ_IAID */
+	const char *mac_text;         /* IPv4: argv's MAC; IPv6: DNSMASQ_MAC */
+	const char *client_id_text;   /* IPv4: DNSMASQ_CLIENT_ID; IPv6: argv's client DUID */
 	const char *server_duid_text; /* DNSMASQ_SERVER_DUID */
-	const char *status_hostname; /* argv's, else DNSMASQ_SUPPLIED_ or _OLD_HOSTNAME */
+	const char *status_hostname;  /* argv's, else DNSMASQ_SUPPLIED_ or _OLD_HOSTNAME */
 	struct ldb_event_dropped dropped[LDB_EVENT_MAX_DROPPED];
 	unsigned ndropped;
 	char mac[LDB_MAC_MAX + 1];

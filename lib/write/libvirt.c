@@ -217,7 +217,11 @@ static const char *writable(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (; p && *p; p++) {
-		int more = *p < 0x80 ? 0 : (*p >> 5) == 0x6 ? 1 : (*p >> 4) == 0xe ? 2 : (*p >> 3) == 0x1e ? 3 : -1;
+		int more = *p < 0x80           ? 0
+		           : (*p >> 5) == 0x6  ? 1
+		           : (*p >> 4) == 0xe  ? 2
+		           : (*p >> 3) == 0x1e ? 3
+		                               : -1;
 
 		if (more < 0)
 			return NULL;

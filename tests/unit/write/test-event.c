@@ -64,7 +64,8 @@ static void hostnames(void)
 		char *args[] = {"add", "52:54:00:00:00:02", "10.0.0.2"};
 
 		is_int(parse(env, 3, args, &ev), 0, "no hostname argument, the client sent one");
-		ok(ev.lease.hostname.len == 0, "... DNSMASQ_SUPPLIED_HOSTNAME never becomes the name");
+		ok(ev.lease.hostname.len == 0,
+		   "... DNSMASQ_SUPPLIED_HOSTNAME never becomes the name");
 		ok(ev.status_hostname && strcmp(ev.status_hostname, "trusted") == 0 &&
 		       ev.ndropped == 0,
 		   "... it goes to .status only, with no warning");
@@ -87,8 +88,14 @@ static void hostnames(void)
 		       strcmp(ev.status_hostname, "wpad") == 0,
 		   "... without the name, one dropped field, .status keeps it");
 	}
-	static const char *const bad[] = {"a.b", "-x", "_x", "a b", "\001x", "caf\xc3\xa9",
-	                                  "0123456789012345678901234567890123456789012345678901234567890123"};
+	static const char *const bad[] = {
+	    "a.b",
+	    "-x",
+	    "_x",
+	    "a b",
+	    "\001x",
+	    "caf\xc3\xa9",
+	    "0123456789012345678901234567890123456789012345678901234567890123"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *args[] = {"add", "52:54:00:00:00:04", "10.0.0.4", (char *)bad[i]};
 
@@ -120,8 +127,9 @@ static void hostnames(void)
 		       "control bytes and backslashes are escaped in the message");
 	}
 	{
-		char *args[] = {"add", "52:54:00:00:00:06", "10.0.0.6",
-		                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+		char *args[] = {
+		    "add", "52:54:00:00:00:06", "10.0.0.6",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
 
 		parse(NULL, 4, args, &ev);
 		ldb_event_dropped_text(&ev, text, 40);
@@ -142,8 +150,8 @@ static void client_ids(void)
 		is_int(parse(env, 3, args, &ev), 0, "IPv4 client-id accepted");
 		env[0] = buf;
 		snprintf(buf, sizeof(buf), "DNSMASQ_CLIENT_ID=%s", id);
-		ok(parse(env, 3, args, &ev) == 0 && ev.lease.client_id.len == 0 && ev.ndropped == 1 &&
-		       strcmp(ev.dropped[0].why, "is too long, left out") == 0,
+		ok(parse(env, 3, args, &ev) == 0 && ev.lease.client_id.len == 0 &&
+		       ev.ndropped == 1 && strcmp(ev.dropped[0].why, "is too long, left out") == 0,
 		   "a 256-octet IPv4 client-id: recorded without it");
 	}
 	{
@@ -162,7 +170,8 @@ static void client_ids(void)
 		       ev.ndropped == 1 && strcmp(ev.client_id_text, id) == 0,
 		   "a 300-octet client DUID is cut to 255 octets, with a warning");
 		args[1] = "zz";
-		is_int(parse(env, 4, args, &ev), -EINVAL, "a client DUID that is not hex is refused");
+		is_int(parse(env, 4, args, &ev), -EINVAL,
+		       "a client DUID that is not hex is refused");
 		ok(strstr(err, "client DUID") != NULL, "... naming it: %s", err);
 		args[1] = "00::01";
 		is_int(parse(env, 4, args, &ev), -EINVAL, "... and an empty octet");
@@ -176,7 +185,8 @@ static void client_ids(void)
 		ok(parse(env, 4, args, &ev) == 0 && ev.ndropped == 3 && !ev.have_mac &&
 		       ev.lease.mac.len == 0 && !(ev.lease.flags & LDB_LEASE_HAS_IAID) &&
 		       ev.lease.server_duid.len == 0,
-		   "IPv6: bad DNSMASQ_MAC, DNSMASQ_IAID, a 131-octet server DUID: recorded without them");
+		   "IPv6: bad DNSMASQ_MAC, DNSMASQ_IAID, a 131-octet server DUID: recorded without "
+		   "them");
 		ok(strcmp(ev.mac_text, "zz") == 0 && strcmp(ev.iaid_text, "x1") == 0 &&
 		       strcmp(ev.server_duid_text, id) == 0,
 		   "... each kept as given for .status");
@@ -191,7 +201,8 @@ static void refused(void)
 	} cases[] = {
 	    {NULL, "52:54:00:00:00", "10.0.0.1", "MAC"},
 	    {NULL, "52:54:00:00:00:01", "10.0.0.256", "IP address"},
-	    {"DNSMASQ_LEASE_EXPIRES=soon", "52:54:00:00:00:01", "10.0.0.1", "DNSMASQ_LEASE_EXPIRES"},
+	    {"DNSMASQ_LEASE_EXPIRES=soon", "52:54:00:00:00:01", "10.0.0.1",
+	     "DNSMASQ_LEASE_EXPIRES"},
 	    {"DNSMASQ_INTERFACE=../x", "52:54:00:00:00:01", "10.0.0.1", "DNSMASQ_INTERFACE"},
 	    {"VIR_BRIDGE_NAME=a b", "52:54:00:00:00:01", "10.0.0.1", "VIR_BRIDGE_NAME"},
 	    {NULL, "", "fd00::1", "client DUID"},
