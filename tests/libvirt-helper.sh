@@ -126,6 +126,20 @@ is "... which stays in the status file" "$(jq -r '.[]["ip-address"]' "$T/ours/vi
 VIR_BRIDGE_NAME=virbr3 "$HELPER" del 52:54:00:00:03:10 192.168.3.10 kept
 is "a later del is not undone by a second import" "$(dump --json -n kept | jq -c 'map(.["ip-address"])')" '[]'
 
+# What libvirt's helper stored from dnsmasq: a DUID dnsmasq cut (100
+# octets and a ':'), a client-id that does not validate. The leases are
+# imported, without what does not validate.
+cat >"$T/ours/virbr4.status" <<JSON
+[ { "iaid": "7", "ip-address": "fd00:4::10", "mac-address": "52:54:00:00:04:10", "hostname": "cutduid",
+    "client-id": "$(hex 100):", "server-duid": "00:01:00:01:2c", "expiry-time": 0 },
+  { "ip-address": "192.168.4.11", "mac-address": "52:54:00:00:04:11", "hostname": "my_vm4", "client-id": "zz", "expiry-time": 0 } ]
+JSON
+VIR_BRIDGE_NAME=virbr4 "$HELPER" add 52:54:00:00:04:20 192.168.4.20 newone4
+ok $? "an event on a bridge whose status file has a cut DUID and a bad client-id"
+is "... imports both leases (DUID and name kept, the bad client-id left out)" \
+	"$(dump --json | jq -r '.[] | select(.interface=="virbr4") | "\(.["ip-address"]) \(.hostname // "-") \(.["client-id"] // "-" | length)"' | sort | tr '\n' ' ')" \
+	"192.168.4.11 my_vm4 1 192.168.4.20 newone4 1 fd00:4::10 cutduid 299 "
+
 # Switched off: LEASE_DB_LIBVIRT_DIR=none leaves libvirt's files alone.
 LEASE_DB_LIBVIRT_DIR=none VIR_BRIDGE_NAME=virbr2 "$HELPER" add 52:54:00:00:00:60 192.168.122.60 off
 ok $? "LEASE_DB_LIBVIRT_DIR=none: event recorded"

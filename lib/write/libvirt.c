@@ -442,26 +442,20 @@ static int record_to_lease(json_object *o, const char *bridge, struct ldb_lease 
 	    !json_object_is_type(exp, json_type_int) || json_object_get_int64(exp) < 0)
 		return -EINVAL;
 	l->expiry = json_object_get_int64(exp);
-	if (m) {
-		if (ldb_parse_mac(m, mac) < 0)
-			return -EINVAL;
+	/* As for events: only what identifies the lease (an IPv4 lease's
+	 * MAC) is required, other fields that do not validate are left out.
+	 * libvirt's helper stored dnsmasq's cut DUIDs (trailing ':'). */
+	if (m && ldb_parse_mac(m, mac) == 0)
 		l->mac = ldb_str_from(mac);
-	}
-	if (c) {
-		if (ldb_parse_hexid(c, LDB_CLIENTID_MAX_OCTETS, cid) < 0)
-			return -EINVAL;
+	else if (m && fam == AF_INET)
+		return -EINVAL;
+	if (c && (fam == AF_INET6 ? ldb_parse_duid(c, cid) != -EINVAL
+	                          : ldb_parse_hexid(c, LDB_CLIENTID_MAX_OCTETS, cid) == 0))
 		l->client_id = ldb_str_from(cid);
-	}
-	if (fam == AF_INET6 && sd) {
-		if (ldb_parse_hexid(sd, LDB_DUID_MAX_OCTETS, duid) < 0)
-			return -EINVAL;
+	if (fam == AF_INET6 && sd && ldb_parse_hexid(sd, LDB_DUID_MAX_OCTETS, duid) == 0)
 		l->server_duid = ldb_str_from(duid);
-	}
-	if (fam == AF_INET6 && iaid) {
-		if (ldb_parse_iaid(iaid, &l->iaid, &temp) < 0)
-			return -EINVAL;
+	if (fam == AF_INET6 && iaid && ldb_parse_iaid(iaid, &l->iaid, &temp) == 0)
 		l->flags = LDB_LEASE_HAS_IAID | (temp ? LDB_LEASE_TEMPORARY : 0);
-	}
 	/* libvirt stored whatever the client sent, accepted by dnsmasq or
 	 * not; only a served name resolves. */
 	if (host && ldb_name_served(ldb_str_from(host), self))
