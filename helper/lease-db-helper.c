@@ -3,10 +3,12 @@
  * the master database, publishes a snapshot for the NSS modules, and
  * prints the stored leases back to dnsmasq on init.
  *
- * Exit status: 0 done (or action ignored), 1 usage, 2 invalid input
- * (nothing changed), 3 database or publishing failure. init exits 0
- * whenever it could read the master (dnsmasq does not start otherwise),
- * with a warning for what it could not record or publish.
+ * Exit status: 0 done (or action ignored; a field lease-db does not
+ * serve is left out of the lease, with a warning), 1 usage, 2 a lease
+ * that cannot be identified (MAC or client DUID, address, expiry or
+ * interface invalid; nothing changed), 3 database or publishing failure.
+ * init exits 0 whenever it could read the master (dnsmasq does not start
+ * otherwise), with a warning for what it could not record or publish.
  */
 #include "config.h"
 
@@ -332,11 +334,13 @@ static int run(int argc, char *argv[])
 	}
 	if (ev.action == LDB_ACTION_IGNORE)
 		return 0;
-	if (ev.reserved)
-		fprintf(stderr,
-		        PROG ": hostname '%s' is reserved (see lease-db-helper(8)); "
-		             "lease recorded without it\n",
-		        ev.reserved);
+	/* One line, and the lease is recorded: dnsmasq keeps handing out
+	 * this address whatever lease-db thinks of the client's fields. */
+	if (ev.ndropped && ev.action != LDB_ACTION_DEL) {
+		ldb_event_dropped_text(&ev, err, sizeof(err));
+		fprintf(stderr, PROG ": %s %s: lease recorded; %s (see lease-db-helper(8))\n",
+		        argv[optind], ev.addr_text, err);
+	}
 
 	if (ev.action == LDB_ACTION_INIT)
 		return run_init(&ev);

@@ -226,7 +226,7 @@ static int reverse_names(struct ldb_lookup *s, const struct ldb_lease *l, char *
 	n = snprintf(name, size, "%.*s", (int)dom.len, dom.p);
 #else
 	(void)s;
-	if (l->hostname.len == 0 || ldb_name_reserved(l->hostname, self))
+	if (!ldb_name_served(l->hostname, self))
 		return -ENOENT;
 	if (ldb_str_copy(alias, LDB_HOSTNAME_MAX + 1, l->hostname) < 0)
 		return -EBADMSG;

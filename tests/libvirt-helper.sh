@@ -49,6 +49,50 @@ for a in 10 12; do
 done
 event "del the last IPv6 lease" $B0 DNSMASQ_IAID=1234 -- del 00:01 fd00::10
 
+# Fields lease-db does not serve: the lease is recorded all the same, and
+# the status file gets them as libvirt's helper writes them.
+hex() { # hex N: N octets of colon hex
+	local i out=00:01
+	for ((i = 2; i < $1; i++)); do out+=:$(printf '%02x' $((i % 256))); done
+	printf '%s' "$out"
+}
+event "hostname my_vm (underscore)" $B0 $E1 -- add 52:54:00:00:01:01 192.168.122.21 my_vm
+event "hostname trailing- (final hyphen)" $B0 $E1 -- add 52:54:00:00:01:02 192.168.122.22 trailing-
+event "a reserved hostname argument" $B0 $E1 -- add 52:54:00:00:01:03 192.168.122.23 wpad
+event "no hostname argument: dnsmasq refused the client's, control characters and all" $B0 $E1 \
+	DNSMASQ_SUPPLIED_HOSTNAME=$'\x01trusted\tx\x1f\x7f"\\/' -- add 52:54:00:00:01:04 192.168.122.24
+event "no hostname argument: the client sent UTF-8" $B0 $E1 DNSMASQ_SUPPLIED_HOSTNAME=$'caf\xc3\xa9' -- \
+	add 52:54:00:00:01:05 192.168.122.25
+event "a malformed DNSMASQ_CLIENT_ID, an invalid DNSMASQ_DOMAIN" $B0 $E1 DNSMASQ_CLIENT_ID=zz:1 \
+	DNSMASQ_DOMAIN='lan test' -- add 52:54:00:00:01:06 192.168.122.26 cid1
+event "a DNSMASQ_CLIENT_ID of 256 octets" $B0 $E1 DNSMASQ_CLIENT_ID=$(hex 256) -- \
+	add 52:54:00:00:01:07 192.168.122.27 cid2
+event "IPv6: a client DUID of 200 octets" $B0 $E1 DNSMASQ_IAID=7 DNSMASQ_MAC=52:54:00:00:01:08 -- \
+	add "$(hex 200)" fd00::28 duid200
+event "IPv6: a client DUID of 300 octets, a server DUID of 140" $B0 $E1 DNSMASQ_IAID=8 \
+	DNSMASQ_MAC=52:54:00:00:01:09 DNSMASQ_SERVER_DUID=$(hex 140) -- add "$(hex 300)" fd00::29 duid300
+event "IPv6: malformed DNSMASQ_MAC and DNSMASQ_IAID" $B0 $E1 DNSMASQ_IAID=x9 DNSMASQ_MAC=zz -- \
+	add 00:01:00:01:09 fd00::2a badmac
+rows=$(dump --json -a | jq -r '.[] | "\(.["ip-address"]) \(.hostname // "-") \(.domain // "-") \(.["client-id"] // "-" | length)"' | sort)
+is "... each lease is recorded, with only what lease-db serves" "$(grep -E '192.168.122.2[1-7]|fd00::2' <<<"$rows" | tr '\n' ' ')" \
+	"192.168.122.21 my_vm - 1 192.168.122.22 trailing- - 1 192.168.122.23 - - 1 192.168.122.24 - - 1 192.168.122.25 - - 1 192.168.122.26 cid1 - 1 192.168.122.27 cid2 - 1 fd00::28 duid200 - 599 fd00::29 duid300 - 764 fd00::2a badmac - 14 "
+# Where libvirt's helper fails the event (its JSON writer refuses a string
+# that is not UTF-8), ours records the lease and leaves the value out.
+in_libvirt_dir "$T/lv" env VIR_BRIDGE_NAME=virbr0 $E1 DNSMASQ_SUPPLIED_HOSTNAME=$'caf\xe9' "$LV" add 52:54:00:00:01:0a 192.168.122.30 >/dev/null 2>&1
+is "libvirt's helper fails on a supplied hostname that is not UTF-8" "$?" 1
+env VIR_BRIDGE_NAME=virbr0 $E1 DNSMASQ_SUPPLIED_HOSTNAME=$'caf\xe9' "$HELPER" add 52:54:00:00:01:0a 192.168.122.30
+ok $? "ours records that lease (exit 0)"
+is "... in the status file without a hostname" \
+	"$(jq -c '.[] | select(.["ip-address"]=="192.168.122.30") | [.hostname, .["mac-address"]]' "$T/ours/virbr0.status")" \
+	'[null,"52:54:00:00:01:0a"]'
+cp "$T/ours/virbr0.status" "$T/lv/virbr0.status"
+for a in 21 22 23 24 25 26 27 30; do
+	event "del 192.168.122.$a" $B0 -- del 52:54:00:00:01:00 192.168.122.$a
+done
+for a in 28 29 2a; do
+	event "del fd00::$a" $B0 DNSMASQ_IAID=1 -- del 00:01 fd00::$a
+done
+
 ls -l "$T/ours/virbr0.status" "$T/lv/virbr0.status" >/dev/null
 is "the file is mode 0644 like libvirt's" "$(stat -c %a "$T/ours/virbr0.status")" "$(stat -c %a "$T/lv/virbr0.status")"
 is "no temporary files left" "$(ls -A "$T/ours")" "virbr0.status"
@@ -81,6 +125,20 @@ check "... skipping, and naming, a record that does not validate" grep -q 'skipp
 is "... which stays in the status file" "$(jq -r '.[]["ip-address"]' "$T/ours/virbr3.status" | tr '\n' ' ')" "192.168.3.10 192.168.3.11 192.168.3.20 "
 VIR_BRIDGE_NAME=virbr3 "$HELPER" del 52:54:00:00:03:10 192.168.3.10 kept
 is "a later del is not undone by a second import" "$(dump --json -n kept | jq -c 'map(.["ip-address"])')" '[]'
+
+# What libvirt's helper stored from dnsmasq: a DUID dnsmasq cut (100
+# octets and a ':'), a client-id that does not validate. The leases are
+# imported, without what does not validate.
+cat >"$T/ours/virbr4.status" <<JSON
+[ { "iaid": "7", "ip-address": "fd00:4::10", "mac-address": "52:54:00:00:04:10", "hostname": "cutduid",
+    "client-id": "$(hex 100):", "server-duid": "00:01:00:01:2c", "expiry-time": 0 },
+  { "ip-address": "192.168.4.11", "mac-address": "52:54:00:00:04:11", "hostname": "my_vm4", "client-id": "zz", "expiry-time": 0 } ]
+JSON
+VIR_BRIDGE_NAME=virbr4 "$HELPER" add 52:54:00:00:04:20 192.168.4.20 newone4
+ok $? "an event on a bridge whose status file has a cut DUID and a bad client-id"
+is "... imports both leases (DUID and name kept, the bad client-id left out)" \
+	"$(dump --json | jq -r '.[] | select(.interface=="virbr4") | "\(.["ip-address"]) \(.hostname // "-") \(.["client-id"] // "-" | length)"' | sort | tr '\n' ' ')" \
+	"192.168.4.11 my_vm4 1 192.168.4.20 newone4 1 fd00:4::10 cutduid 299 "
 
 # Switched off: LEASE_DB_LIBVIRT_DIR=none leaves libvirt's files alone.
 LEASE_DB_LIBVIRT_DIR=none VIR_BRIDGE_NAME=virbr2 "$HELPER" add 52:54:00:00:00:60 192.168.122.60 off

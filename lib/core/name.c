@@ -16,14 +16,14 @@ static bool is_alnum(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/* dnsmasq's legal_hostname(): it passes its script no other hostname. A
+ * first '-' would read as an option on a command line (ssh -name). */
 bool ldb_name_valid_label(struct ldb_str s)
 {
-	if (s.len == 0 || s.len > 63)
+	if (s.len == 0 || s.len > LDB_HOSTNAME_MAX || !is_alnum(s.p[0]))
 		return false;
-	if (s.p[0] == '-' || s.p[s.len - 1] == '-')
-		return false;
-	for (size_t i = 0; i < s.len; i++)
-		if (!is_alnum(s.p[i]) && s.p[i] != '-')
+	for (size_t i = 1; i < s.len; i++)
+		if (!is_alnum(s.p[i]) && s.p[i] != '-' && s.p[i] != '_')
 			return false;
 	return true;
 }
@@ -126,6 +126,11 @@ bool ldb_name_reserved(struct ldb_str name, const char *self)
 		if (ldb_name_equal(label, ldb_str_from(reserved[i])))
 			return true;
 	return *self && ldb_name_equal(label, ldb_str_from(self));
+}
+
+bool ldb_name_served(struct ldb_str host, const char *self)
+{
+	return ldb_name_valid_label(host) && !ldb_name_reserved(host, self);
 }
 
 bool ldb_name_split(struct ldb_str name, struct ldb_str *host, struct ldb_str *domain)

@@ -13,10 +13,12 @@
 /* Longest query name accepted, without the trailing dot. */
 #define LDB_NAME_MAX 253
 
-/* One RFC 1123 label: 1-63 of [A-Za-z0-9-], no hyphen at either end. */
+/* One label as dnsmasq accepts a client's hostname: 1-63 letters, digits,
+ * '-' and '_', starting with a letter or digit ("my_vm" and "trailing-"
+ * are labels; "-x", "_x", "a.b", "a b" and anything non-ASCII are not). */
 bool ldb_name_valid_label(struct ldb_str s);
 
-/* A domain name of valid labels separated by single dots, at most 253. */
+/* A domain name of such labels separated by single dots, at most 253. */
 bool ldb_name_valid_domain(struct ldb_str s);
 
 /* Normalise a query: drop one trailing dot, fold ASCII to lower case.
@@ -48,6 +50,12 @@ void ldb_self_name(char out[LDB_HOSTNAME_MAX + 1]);
  * first dot counts, ASCII case-insensitively. Every check of a name
  * against this list, in the helper and the modules, goes through here. */
 bool ldb_name_reserved(struct ldb_str name, const char *self);
+
+/* The served-name rule: may a lease answer to this hostname? A valid
+ * label (ldb_name_valid_label()) that is not reserved
+ * (ldb_name_reserved()). The helper records only such names, and the
+ * modules and lease-db-dump answer only such names. */
+bool ldb_name_served(struct ldb_str host, const char *self);
 
 /* Split a folded query at its first dot: "host.lan.test" gives host
  * "host" and domain "lan.test"; false when there is no dot. */

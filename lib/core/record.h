@@ -16,12 +16,18 @@
  * "Format versions and upgrades". */
 #define LDB_RECORD_VERSION 1
 
+/* Client-ids: a DHCPv4 client-id (its option length is one byte) or a
+ * DHCPv6 client DUID. dnsmasq 2.90 passes at most 100 octets of a DUID
+ * (cut, with a trailing ':') and reads at most 255 back from a lease line
+ * at init; a longer DUID (not from dnsmasq) is cut to 255 octets, the
+ * lease kept. The server DUID: dnsmasq reads at most 130 octets back from
+ * a "duid" line (RFC 8415: 128 + the 2-byte type). */
 #define LDB_MAC_MAX             51 /* "tt-" + 16 colon-separated octets */
-#define LDB_HOSTNAME_MAX        63 /* one RFC 1123 label */
+#define LDB_HOSTNAME_MAX        63 /* one label (core/name.h) */
 #define LDB_DOMAIN_MAX          253
 #define LDB_IFNAME_MAX          15  /* IFNAMSIZ - 1 */
 #define LDB_HEXID_MAX           779 /* 260 octets of colon hex: client-id or DUID */
-#define LDB_DUID_MAX_OCTETS     130 /* RFC 8415: 128 + 2-byte type */
+#define LDB_DUID_MAX_OCTETS     130
 #define LDB_CLIENTID_MAX_OCTETS 255
 #define LDB_ADDRKEY_MAX         17
 #define LDB_LEASEKEY_MAX        (LDB_ADDRKEY_MAX + LDB_IFNAME_MAX)

@@ -123,15 +123,14 @@ void ldb_name_query_init(const char *name, const char *self, struct ldb_name_que
 	if (n < 0)
 		return; /* not a name any lease can have */
 	all = (struct ldb_str){q->name, (size_t)n};
-	if (ldb_name_reserved(all, self))
-		return;
-	if (!memchr(all.p, '.', all.len)) {
-		if (all.len > LDB_HOSTNAME_MAX)
-			return;
+	if (!memchr(all.p, '.', all.len))
 		host = all;
-	} else if (!ldb_name_split(all, &host, &domain)) {
+	else if (!ldb_name_split(all, &host, &domain))
 		return;
-	}
+	/* The rule the helper records names by: nothing else is answered,
+	 * whatever a lease claims. */
+	if (!ldb_name_served(host, self))
+		return;
 	q->len = all.len;
 	q->host_len = host.len;
 }

@@ -36,7 +36,7 @@ void ldb_addrs_sort(struct ldb_addrs *a);
  * it, so they agree. May be copied. */
 struct ldb_name_query {
 	char name[LDB_NAME_MAX + 1]; /* folded, without the trailing dot */
-	size_t len;                  /* 0: no lease answers (reserved, or not a name) */
+	size_t len;                  /* 0: no lease answers (not a served name) */
 	size_t host_len;             /* the hostname part: all of name, or up to its dot */
 	bool guests_known;           /* the two below were looked up */
 	bool name_guest, host_guest; /* name / host part is a libvirt domain name */
@@ -44,8 +44,8 @@ struct ldb_name_query {
 
 /* Prepare name: the hostname a client sent, ASCII case-insensitive,
  * trailing dot ignored, or "host.domain" where domain is the lease's
- * DNSMASQ_DOMAIN. No lease answers a reserved name (ldb_name_reserved(),
- * self as from ldb_self_name()). */
+ * DNSMASQ_DOMAIN. Only a served host part is answered (ldb_name_served():
+ * a valid label, not reserved; self as from ldb_self_name()). */
 void ldb_name_query_init(const char *name, const char *self, struct ldb_name_query *q);
 
 /* Does lease l answer q, expiry aside? 1 yes, 0 no, or a negative errno.

@@ -51,6 +51,17 @@ int ldb_event_iface(ldb_getenv_fn env, const char **iface)
 	return *iface && ldb_parse_ifname(*iface) < 0 ? -EINVAL : 0;
 }
 
+static void drop(struct ldb_event *ev, const char *field, const char *value, const char *why)
+{
+	if (ev->ndropped < LDB_EVENT_MAX_DROPPED)
+		ev->dropped[ev->ndropped++] = (struct ldb_event_dropped){field, value, why};
+}
+
+static const char *hexid_why(int r)
+{
+	return r == -ERANGE ? "is too long, left out" : "is not colon hex, left out";
+}
+
 /* The environment dnsmasq sets for both families. */
 static int parse_common(ldb_getenv_fn env, struct ldb_event *ev, char *err, size_t errlen)
 {
@@ -63,9 +74,10 @@ static int parse_common(ldb_getenv_fn env, struct ldb_event *ev, char *err, size
 
 	v = nonempty(env, "DNSMASQ_DOMAIN");
 	if (v) {
-		l->domain = ldb_str_from(v);
-		if (!ldb_name_valid_domain(l->domain))
-			return bad(err, errlen, "invalid DNSMASQ_DOMAIN '%s'", v);
+		if (ldb_name_valid_domain(ldb_str_from(v)))
+			l->domain = ldb_str_from(v);
+		else
+			drop(ev, "DNSMASQ_DOMAIN", v, "is not a valid domain, left out");
 	}
 
 	if (ldb_event_iface(env, &v) < 0)
@@ -84,97 +96,147 @@ static int parse_v4(const char *id, ldb_getenv_fn env, struct ldb_event *ev, cha
                     size_t errlen)
 {
 	const char *v;
+	int r;
 
 	if (ldb_parse_mac(id, ev->mac) < 0)
 		return bad(err, errlen, "invalid MAC address '%s'", id);
 	ev->lease.mac = ldb_str_from(ev->mac);
+	ev->mac_text = id;
 	ev->have_mac = true;
 
 	v = nonempty(env, "DNSMASQ_CLIENT_ID");
 	if (v) {
-		if (ldb_parse_hexid(v, LDB_CLIENTID_MAX_OCTETS, ev->client_id) < 0)
-			return bad(err, errlen, "invalid DNSMASQ_CLIENT_ID '%s'", v);
-		ev->lease.client_id = ldb_str_from(ev->client_id);
+		ev->client_id_text = v;
+		r = ldb_parse_hexid(v, LDB_CLIENTID_MAX_OCTETS, ev->client_id);
+		if (r == 0)
+			ev->lease.client_id = ldb_str_from(ev->client_id);
+		else
+			drop(ev, "DNSMASQ_CLIENT_ID", v, hexid_why(r));
 	}
 	return 0;
 }
 
+/* The client DUID (argv) identifies the lease; the rest may be dropped. */
 static int parse_v6(const char *id, ldb_getenv_fn env, struct ldb_event *ev, char *err,
                     size_t errlen)
 {
 	struct ldb_lease *l = &ev->lease;
 	const char *v;
-	int temporary;
+	int temporary, r;
 
-	if (ldb_parse_hexid(id, LDB_DUID_MAX_OCTETS, ev->client_id) < 0)
+	/* Cut rather than dropped: init must hand dnsmasq a DUID back. */
+	r = ldb_parse_duid(id, ev->client_id);
+	if (r == -EINVAL)
 		return bad(err, errlen, "invalid client DUID '%s'", id);
+	ev->client_id_text = id;
 	l->client_id = ldb_str_from(ev->client_id);
+	if (r == -ERANGE)
+		drop(ev, "client DUID", id, "is longer than 255 octets, cut to them");
 
 	v = nonempty(env, "DNSMASQ_MAC");
 	if (v) {
-		if (ldb_parse_mac(v, ev->mac) < 0)
-			return bad(err, errlen, "invalid DNSMASQ_MAC '%s'", v);
-		l->mac = ldb_str_from(ev->mac);
-		ev->have_mac = true;
+		ev->mac_text = v;
+		if (ldb_parse_mac(v, ev->mac) == 0) {
+			l->mac = ldb_str_from(ev->mac);
+			ev->have_mac = true;
+		} else {
+			drop(ev, "DNSMASQ_MAC", v, "is not a hardware address, left out");
+		}
 	}
 	v = nonempty(env, "DNSMASQ_IAID");
 	if (v) {
-		if (ldb_parse_iaid(v, &l->iaid, &temporary) < 0)
-			return bad(err, errlen, "invalid DNSMASQ_IAID '%s'", v);
-		l->flags |= LDB_LEASE_HAS_IAID | (temporary ? LDB_LEASE_TEMPORARY : 0);
 		ev->iaid_text = v;
+		if (ldb_parse_iaid(v, &l->iaid, &temporary) == 0)
+			l->flags |= LDB_LEASE_HAS_IAID | (temporary ? LDB_LEASE_TEMPORARY : 0);
+		else
+			drop(ev, "DNSMASQ_IAID", v, "is not an IAID, left out");
 	}
 	v = nonempty(env, "DNSMASQ_SERVER_DUID");
 	if (v) {
-		if (ldb_parse_hexid(v, LDB_DUID_MAX_OCTETS, ev->duid) < 0)
-			return bad(err, errlen, "invalid DNSMASQ_SERVER_DUID '%s'", v);
-		l->server_duid = ldb_str_from(ev->duid);
+		ev->server_duid_text = v;
+		r = ldb_parse_hexid(v, LDB_DUID_MAX_OCTETS, ev->duid);
+		if (r == 0)
+			l->server_duid = ldb_str_from(ev->duid);
+		else
+			drop(ev, "DNSMASQ_SERVER_DUID", v, hexid_why(r));
 	}
 	return 0;
 }
 
-/* argv[4] is the name dnsmasq accepted; DNSMASQ_SUPPLIED_HOSTNAME is what
- * the client sent, used (as libvirt does) only when argv has none and only
- * if it is a valid name, since dnsmasq may have refused it already. */
-static bool printable(const char *s)
+/* argv[4] is the name dnsmasq accepted, the only one a lease may answer
+ * to. Without it dnsmasq refused the client's name (a dhcp-host gives it
+ * to another MAC, dhcp-ignore-names, an illegal name) or the name is
+ * changing: DNSMASQ_SUPPLIED_HOSTNAME, else DNSMASQ_OLD_HOSTNAME, goes to
+ * <bridge>.status only, as libvirt's helper writes it. */
+static void parse_hostname(const char *arg, ldb_getenv_fn env, struct ldb_event *ev)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < ' ' || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
-static int parse_hostname(const char *arg, ldb_getenv_fn env, struct ldb_event *ev, char *err,
-                          size_t errlen)
-{
+	char self[LDB_HOSTNAME_MAX + 1];
 	const char *sup;
 	struct ldb_str h;
 
 	if (arg && *arg) {
-		h = ldb_str_from(arg);
-		if (!ldb_name_valid_label(h))
-			return bad(err, errlen, "invalid hostname '%s'", arg);
-		ev->lease.hostname = h;
 		ev->status_hostname = arg;
-		return 0;
+		h = ldb_str_from(arg);
+		ldb_self_name(self);
+		if (ldb_name_served(h, self))
+			ev->lease.hostname = h;
+		else if (ldb_name_valid_label(h))
+			drop(ev, "hostname", arg, "is reserved, left out");
+		else
+			drop(ev, "hostname", arg, "is not a name lease-db serves, left out");
+		return;
 	}
 	sup = nonempty(env, "DNSMASQ_SUPPLIED_HOSTNAME");
-	h = ldb_str_from(sup);
-	if (h.len && ldb_name_valid_label(h))
-		ev->lease.hostname = h;
-	/* libvirt's helper keeps whatever the client sent, else the name
-	 * the lease had before this change. */
 	if (!sup)
 		sup = nonempty(env, "DNSMASQ_OLD_HOSTNAME");
-	if (sup && printable(sup))
-		ev->status_hostname = sup;
-	return 0;
+	ev->status_hostname = sup;
+}
+
+/* A value in a message: printable ASCII, the rest as \xHH, cut short. */
+static size_t quote(char *buf, size_t size, const char *s)
+{
+	size_t n = 0, i;
+
+	for (i = 0; s[i] && i < 64; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int w = (c < ' ' || c >= 0x7f || c == '\\')
+		            ? snprintf(buf + n, size - n, "\\x%02x", c)
+		            : snprintf(buf + n, size - n, "%c", c);
+
+		if (w < 0 || (size_t)w >= size - n)
+			return n;
+		n += (size_t)w;
+	}
+	if (s[i] && size - n > 3)
+		n += (size_t)snprintf(buf + n, size - n, "...");
+	return n;
+}
+
+void ldb_event_dropped_text(const struct ldb_event *ev, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < ev->ndropped && n + 1 < size; i++) {
+		const struct ldb_event_dropped *d = &ev->dropped[i];
+		int w = snprintf(buf + n, size - n, "%s%s '", i ? "; " : "", d->field);
+
+		if (w < 0 || (size_t)w >= size - n)
+			break;
+		n += (size_t)w;
+		n += quote(buf + n, size - n, d->value);
+		w = snprintf(buf + n, size - n, "' %s", d->why);
+		if (w < 0 || (size_t)w >= size - n)
+			break;
+		n += (size_t)w;
+	}
 }
 
 int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb_event *ev,
                     char *err, size_t errlen)
 {
-	char self[LDB_HOSTNAME_MAX + 1];
 	int family, r;
 
 	memset(ev, 0, sizeof(*ev));
@@ -208,17 +270,8 @@ int ldb_event_parse(int nargs, char *const args[], ldb_getenv_fn env, struct ldb
 	r = family == AF_INET ? parse_v4(args[1], env, ev, err, errlen)
 	                      : parse_v6(args[1], env, ev, err, errlen);
 	if (r == 0)
-		r = parse_hostname(nargs == 4 ? args[3] : NULL, env, ev, err, errlen);
-	/* A guest calling itself localhost, wpad, this host... is not
-	 * believed; its lease is still recorded, without the name. */
-	if (r == 0 && ev->lease.hostname.len) {
-		ldb_self_name(self);
-		if (ldb_name_reserved(ev->lease.hostname, self)) {
-			ev->reserved = ev->lease.hostname.p;
-			ev->lease.hostname = LDB_STR_NULL;
-		}
-	}
-	if (r == 0)
 		r = parse_common(env, ev, err, errlen);
+	if (r == 0)
+		parse_hostname(nargs == 4 ? args[3] : NULL, env, ev);
 	return r;
 }

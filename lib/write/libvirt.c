@@ -196,34 +196,56 @@ static int add_str(json_object *o, const char *key, const char *val)
 	return ldb_json_add_str(o, key, ldb_str_from(val));
 }
 
-/* Keys in libvirt's order; the server DUID only when the event has one. */
+/* What libvirt's helper can write: its JSON generator (yajl) refuses a
+ * string that is not UTF-8 by structure (a lead byte and its count of
+ * continuation bytes) and fails the whole event. lease-db records the
+ * lease and leaves such a value out. */
+static const char *writable(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; p && *p; p++) {
+		int more = *p < 0x80           ? 0
+		           : (*p >> 5) == 0x6  ? 1
+		           : (*p >> 4) == 0xe  ? 2
+		           : (*p >> 3) == 0x1e ? 3
+		                               : -1;
+
+		if (more < 0)
+			return NULL;
+		while (more--)
+			if ((*++p >> 6) != 0x2)
+				return NULL;
+	}
+	return s;
+}
+
+/* Keys in libvirt's order; the server DUID only when the event has one.
+ * Values as the event gave them, even those the lease was recorded
+ * without: libvirt's helper writes them unchecked. */
 static json_object *new_record(const struct ldb_event *ev)
 {
 	const struct ldb_lease *l = &ev->lease;
 	bool v6 = l->family == AF_INET6;
-	char cid[LDB_HEXID_MAX + 1], duid[LDB_HEXID_MAX + 1];
 	json_object *o = json_object_new_object();
 	int r;
 
 	if (!o)
 		return NULL;
-	if (ldb_str_copy(cid, sizeof(cid), l->client_id) < 0 ||
-	    ldb_str_copy(duid, sizeof(duid), l->server_duid) < 0) {
-		json_object_put(o);
-		return NULL;
-	}
-	r = add_str(o, LDB_JSON_IAID, v6 ? ev->iaid_text : NULL);
+	r = add_str(o, LDB_JSON_IAID, v6 ? writable(ev->iaid_text) : NULL);
 	if (r == 0)
 		r = add_str(o, LDB_JSON_ADDR, ev->addr_text);
 	if (r == 0)
-		r = add_str(o, ldb_lease_fields[LDB_FIELD_MAC].json, ev->mac);
+		r = add_str(o, ldb_lease_fields[LDB_FIELD_MAC].json, writable(ev->mac_text));
 	if (r == 0)
-		r = add_str(o, ldb_lease_fields[LDB_FIELD_HOSTNAME].json, ev->status_hostname);
+		r = add_str(o, ldb_lease_fields[LDB_FIELD_HOSTNAME].json,
+		            writable(ev->status_hostname));
 	if (r == 0)
-		r = add_str(o, ldb_lease_fields[LDB_FIELD_CLIENT_ID].json, cid[0] ? cid : NULL);
+		r = add_str(o, ldb_lease_fields[LDB_FIELD_CLIENT_ID].json,
+		            writable(ev->client_id_text));
 	if (r == 0)
 		r = add_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json,
-		            v6 && duid[0] ? duid : NULL);
+		            v6 ? writable(ev->server_duid_text) : NULL);
 	if (r == 0)
 		r = ldb_json_add_int(o, LDB_JSON_EXPIRY, l->expiry);
 	if (r < 0) {
@@ -235,16 +257,15 @@ static json_object *new_record(const struct ldb_event *ev)
 
 int ldb_status_apply(json_object *arr, const struct ldb_event *ev)
 {
-	char duid[LDB_HEXID_MAX + 1] = "";
 	bool add = ev->action != LDB_ACTION_DEL;
 	/* libvirt's helper makes no record for an IPv6 lease it cannot tie
 	 * to a MAC, and then deletes nothing either. */
-	bool make = add && !(ev->lease.family == AF_INET6 && !ev->have_mac);
+	bool make = add && ev->mac_text;
 	bool drop = !add || make;
+	/* Points into the event or a record that stays in arr. */
+	const char *duid = ev->lease.family == AF_INET6 ? writable(ev->server_duid_text) : NULL;
 	json_object *rec;
 
-	if (ldb_str_copy(duid, sizeof(duid), ev->lease.server_duid) < 0)
-		return -EINVAL;
 	for (size_t i = 0; i < json_object_array_length(arr);) {
 		json_object *o = json_object_array_get_idx(arr, i);
 		const char *ip = get_str(o, LDB_JSON_ADDR), *d;
@@ -259,9 +280,9 @@ int ldb_status_apply(json_object *arr, const struct ldb_event *ev)
 		 * first in the file), appended after its other keys. */
 		if (ip && strchr(ip, ':')) {
 			d = get_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json);
-			if (d && !duid[0])
-				snprintf(duid, sizeof(duid), "%s", d);
-			else if (!d && duid[0] &&
+			if (d && !duid)
+				duid = d;
+			else if (!d && duid &&
 			         add_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json, duid) < 0)
 				return -ENOMEM;
 		}
@@ -313,9 +334,36 @@ static void remove_stale_status(const char *dir, const char *bridge)
 	closedir(d);
 }
 
+/* json-c escapes control characters as \u001f, libvirt's helper (yajl)
+ * as \u001F. *out: a copy of text in yajl's case, or NULL when text has
+ * no \u escape. Only strings hold backslashes. */
+static int yajl_case(const char *text, char **out)
+{
+	char *p;
+
+	*out = NULL;
+	if (!strstr(text, "\\u"))
+		return 0;
+	*out = strdup(text);
+	if (!*out)
+		return -ENOMEM;
+	for (p = *out; *p; p++) {
+		if (*p != '\\')
+			continue;
+		if (!*++p)
+			break;
+		if (*p != 'u')
+			continue;
+		for (int i = 0; i < 4 && p[1]; i++, p++)
+			if (p[1] >= 'a' && p[1] <= 'f')
+				p[1] = (char)(p[1] - 'a' + 'A');
+	}
+	return 0;
+}
+
 int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX], *copy;
 	const char *text;
 	int fd, r;
 
@@ -333,9 +381,16 @@ int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
 	                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text)
 		return -ENOMEM;
+	if (yajl_case(text, &copy) < 0)
+		return -ENOMEM;
+	if (copy)
+		text = copy;
 	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		free(copy);
+		return r;
+	}
 	r = fchmod(fd, 0644) < 0 ? -errno : 0;
 	if (r == 0)
 		r = write_all(fd, text, strlen(text));
@@ -349,6 +404,7 @@ int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
 		r = -errno;
 	if (r < 0)
 		unlink(tmp);
+	free(copy);
 	return r;
 }
 
@@ -374,29 +430,23 @@ static int record_to_lease(json_object *o, const char *bridge, struct ldb_lease 
 	    !json_object_is_type(exp, json_type_int) || json_object_get_int64(exp) < 0)
 		return -EINVAL;
 	l->expiry = json_object_get_int64(exp);
-	if (m) {
-		if (ldb_parse_mac(m, mac) < 0)
-			return -EINVAL;
+	/* As for events: only what identifies the lease (an IPv4 lease's
+	 * MAC) is required, other fields that do not validate are left out.
+	 * libvirt's helper stored dnsmasq's cut DUIDs (trailing ':'). */
+	if (m && ldb_parse_mac(m, mac) == 0)
 		l->mac = ldb_str_from(mac);
-	}
-	if (c) {
-		if (ldb_parse_hexid(c, LDB_CLIENTID_MAX_OCTETS, cid) < 0)
-			return -EINVAL;
+	else if (m && fam == AF_INET)
+		return -EINVAL;
+	if (c && (fam == AF_INET6 ? ldb_parse_duid(c, cid) != -EINVAL
+	                          : ldb_parse_hexid(c, LDB_CLIENTID_MAX_OCTETS, cid) == 0))
 		l->client_id = ldb_str_from(cid);
-	}
-	if (fam == AF_INET6 && sd) {
-		if (ldb_parse_hexid(sd, LDB_DUID_MAX_OCTETS, duid) < 0)
-			return -EINVAL;
+	if (fam == AF_INET6 && sd && ldb_parse_hexid(sd, LDB_DUID_MAX_OCTETS, duid) == 0)
 		l->server_duid = ldb_str_from(duid);
-	}
-	if (fam == AF_INET6 && iaid) {
-		if (ldb_parse_iaid(iaid, &l->iaid, &temp) < 0)
-			return -EINVAL;
+	if (fam == AF_INET6 && iaid && ldb_parse_iaid(iaid, &l->iaid, &temp) == 0)
 		l->flags = LDB_LEASE_HAS_IAID | (temp ? LDB_LEASE_TEMPORARY : 0);
-	}
-	/* libvirt stored whatever the client sent; only a valid name resolves. */
-	if (host && ldb_name_valid_label(ldb_str_from(host)) &&
-	    !ldb_name_reserved(ldb_str_from(host), self))
+	/* libvirt stored whatever the client sent, accepted by dnsmasq or
+	 * not; only a served name resolves. */
+	if (host && ldb_name_served(ldb_str_from(host), self))
 		l->hostname = ldb_str_from(host);
 	l->iface = ldb_str_from(bridge);
 	return 0;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -24,45 +25,66 @@ static char lower(char c)
 	return (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
 }
 
-/* "hh:hh:..." with count octets in [min, max]; copies lower-case to out. */
-static int colon_hex(const char *s, unsigned min, unsigned max, char *out)
+/* "hh:hh:..." with count octets in [min, max]; copies lower-case to out.
+ * Well formed but longer than max: -ERANGE, out holding the first max.
+ * cut: one ':' may end it. */
+static int colon_hex_cut(const char *s, unsigned min, unsigned max, bool cut, char *out)
 {
 	unsigned octets = 0;
 
 	for (;;) {
 		if (hexval(s[0]) < 0 || hexval(s[1]) < 0)
 			return -EINVAL;
-		if (++octets > max)
-			return -EINVAL;
-		*out++ = lower(s[0]);
-		*out++ = lower(s[1]);
+		if (++octets <= max) {
+			if (octets > 1)
+				*out++ = ':';
+			*out++ = lower(s[0]);
+			*out++ = lower(s[1]);
+		}
 		s += 2;
 		if (*s == '\0')
 			break;
-		if (*s != ':')
+		if (*s++ != ':')
 			return -EINVAL;
-		*out++ = *s++;
+		if (cut && *s == '\0')
+			break;
 	}
 	*out = '\0';
+	if (octets > max)
+		return -ERANGE;
 	return octets < min ? -EINVAL : 0;
+}
+
+static int colon_hex(const char *s, unsigned min, unsigned max, char *out)
+{
+	return colon_hex_cut(s, min, max, false, out);
 }
 
 int ldb_parse_mac(const char *s, char *out)
 {
+	int r;
+
 	/* dnsmasq prefixes the ARP type ("20-...") to anything but a 6-octet
 	 * Ethernet address. */
 	if (hexval(s[0]) >= 0 && hexval(s[1]) >= 0 && s[2] == '-') {
 		out[0] = lower(s[0]);
 		out[1] = lower(s[1]);
 		out[2] = '-';
-		return colon_hex(s + 3, 1, 16, out + 3);
+		r = colon_hex(s + 3, 1, 16, out + 3);
+	} else {
+		r = colon_hex(s, 6, 6, out);
 	}
-	return colon_hex(s, 6, 6, out);
+	return r == -ERANGE ? -EINVAL : r;
 }
 
 int ldb_parse_hexid(const char *s, unsigned max_octets, char *out)
 {
 	return colon_hex(s, 1, max_octets, out);
+}
+
+int ldb_parse_duid(const char *s, char *out)
+{
+	return colon_hex_cut(s, 1, LDB_CLIENTID_MAX_OCTETS, true, out);
 }
 
 int ldb_parse_addr(const char *s, int *family, uint8_t addr[16])

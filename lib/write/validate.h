@@ -12,8 +12,15 @@
 int ldb_parse_mac(const char *s, char *out);
 
 /* Colon hex of 1..max_octets octets (client-id, DUID), lower-cased into out
- * (3 * max_octets bytes). */
+ * (3 * max_octets bytes). -EINVAL if it is not colon hex, -ERANGE if it is
+ * but has more than max_octets octets. */
 int ldb_parse_hexid(const char *s, unsigned max_octets, char *out);
+
+/* A DHCPv6 client DUID as dnsmasq passes it: colon hex, lower-cased into
+ * out (LDB_HEXID_MAX + 1 bytes). dnsmasq 2.90 cuts a DUID longer than 100
+ * octets to its first 100 and a trailing ':', which is accepted. Longer
+ * than LDB_CLIENTID_MAX_OCTETS: -ERANGE, out holding the first ones. */
+int ldb_parse_duid(const char *s, char *out);
 
 /* IPv4 dotted quad or IPv6 text; family and 16 address bytes (IPv4 in the
  * first four). */

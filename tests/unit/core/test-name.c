@@ -29,8 +29,10 @@ int main(void)
 	struct ldb_str h, d;
 
 	ok(label("guest4") && label("a") && label("x-1") && label("ABC"), "valid labels accepted");
-	ok(!label("") && !label("-a") && !label("a-") && !label("a_b") && !label("a.b") &&
-	       !label("a b") && !label("é"),
+	ok(label("my_vm") && label("trailing-") && label("a_") && label("9-_x"),
+	   "what dnsmasq accepts: '_' anywhere but first, a final '-'");
+	ok(!label("") && !label("-a") && !label("_a") && !label("a.b") && !label("a b") &&
+	       !label("é") && !label("a\tb") && !label("a/b") && !label("a*") && !label("a\x7f"),
 	   "invalid labels refused");
 	memset(long_name, 'a', 64);
 	long_name[64] = '\0';
@@ -70,6 +72,12 @@ int main(void)
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		ok(!ldb_name_reserved(ldb_str_from(allowed[i]), "myhost"), "'%s' is not reserved",
 		   allowed[i]);
+	ok(ldb_name_served(ldb_str_from("My_VM"), "myhost") &&
+	       !ldb_name_served(ldb_str_from("wpad"), "myhost") &&
+	       !ldb_name_served(ldb_str_from("MyHost"), "myhost") &&
+	       !ldb_name_served(ldb_str_from("a.b"), "myhost") &&
+	       !ldb_name_served(LDB_STR_NULL, "myhost"),
+	   "served: a valid label that is not reserved");
 	ok(!ldb_name_reserved(ldb_str_from("guest"), "") &&
 	       ldb_name_reserved(ldb_str_from("wpad"), ""),
 	   "no host name known: only the list counts");
