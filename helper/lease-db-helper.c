@@ -141,6 +141,7 @@ int main(int argc, char *argv[])
 	struct ldb_event_kept kept; /* ev may point into it: lives as long as ev */
 	char err[512];
 	uint64_t txnid = 0;
+	bool status_late = false;
 	int c, r;
 
 	/* '+': stop at the action, so nothing dnsmasq passes is an option. */
@@ -191,6 +192,10 @@ int main(int argc, char *argv[])
 	}
 	lv = ldb_libvirt_target_of(&ev);
 	r = ldb_event_transaction(m, &ev, &kept, &lv, &txnid);
+	/* Committed, .status not renamed: publish, then fail. */
+	status_late = r > 0;
+	if (r > 0)
+		r = 0;
 	if (r == 0 && ev.action == LDB_ACTION_INIT) {
 		r = print_init(m, &ev);
 		if (r < 0)
@@ -203,5 +208,5 @@ int main(int argc, char *argv[])
 			        strerror(-r));
 	}
 	ldb_master_close(m);
-	return r < 0 ? EXIT_DB : 0;
+	return r < 0 || status_late ? EXIT_DB : 0;
 }

@@ -193,14 +193,7 @@ int ldb_status_load(const char *dir, const char *bridge, json_object **out, char
 
 static const char *get_str(json_object *o, const char *key)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	/* "\u0000" inside a string would silently shorten it. */
-	if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
-		return NULL;
-	return json_object_get_string(v);
+	return ldb_json_get_str(o, key);
 }
 
 static int add_str(json_object *o, const char *key, const char *val)
@@ -291,77 +284,9 @@ int ldb_status_apply(json_object *arr, const struct ldb_event *ev)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+json_object *ldb_status_new_record(const struct ldb_event *ev)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* "<bridge>.status.XXXXXX" files are ours, left by a helper that died
- * between creating and renaming one; writers of a bridge are serialised by
- * the master's write transaction, so none is in progress now. */
-static void remove_stale_status(const char *dir, const char *bridge)
-{
-	char prefix[LDB_IFNAME_MAX + 16];
-	struct dirent *de;
-	size_t plen;
-	DIR *d;
-
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s.status.", bridge);
-	if (plen >= sizeof(prefix) || !(d = opendir(dir)))
-		return;
-	while ((de = readdir(d)))
-		if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name + plen) == 6)
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-}
-
-int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	const char *text;
-	int fd, r;
-
-	r = path_of(path, sizeof(path), dir, bridge, ".status");
-	if (r == 0)
-		r = path_of(tmp, sizeof(tmp), dir, bridge, ".status.XXXXXX");
-	if (r < 0)
-		return r;
-	remove_stale_status(dir, bridge);
-	/* libvirt writes an empty list as "[\n\n]". */
-	text = json_object_array_length(arr) == 0
-	           ? "[\n\n]"
-	           : json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-	                                                     JSON_C_TO_STRING_SPACED |
-	                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!text)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = fchmod(fd, 0644) < 0 ? -errno : 0;
-	if (r == 0)
-		r = write_all(fd, text, strlen(text));
-	if (r == 0)
-		r = write_all(fd, "\n", 1);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return new_record(ev);
 }
 
 /* One status record as a lease; -EINVAL (with a warning) if it does not

@@ -47,9 +47,10 @@ int ldb_status_load(const char *dir, const char *bridge, json_object **out, char
  * server DUIDs. */
 int ldb_status_apply(json_object *arr, const struct ldb_event *ev);
 
-/* Replace <dir>/<bridge>.status atomically (temp file, fsync, rename),
- * mode 0644, formatted as libvirt formats it. */
-int ldb_status_write(const char *dir, const char *bridge, json_object *arr);
+/* The record libvirt's helper appends for an add/old event (keys in its
+ * order; the server DUID only when the event has one). NULL when out of
+ * memory. */
+json_object *ldb_status_new_record(const struct ldb_event *ev);
 
 /* Import a status file's leases into the master, on bridge; records
  * that do not validate are skipped with a warning on stderr. Returns how
