@@ -41,7 +41,7 @@ struct ldb_status {
 	struct ldb_status_state st;
 	bool have_state; /* the master has kept this bridge's file before */
 	bool stale;      /* the file in place is not the one the master describes */
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	bool tmp_made; /* tmp holds the next file, not yet renamed */
 };
 
