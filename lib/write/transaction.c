@@ -1,10 +1,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -190,8 +192,8 @@ static int explain(const struct ldb_master *m, int r)
  * (its "previous" identity): the next event or init recognises it as
  * its own and writes the current one, instead of importing it.
  */
-int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb_event_kept *k,
-                          const struct ldb_libvirt_target *lv, uint64_t *txnid)
+static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb_event_kept *k,
+                             const struct ldb_libvirt_target *lv, uint64_t *txnid)
 {
 	struct ldb_status st;
 	char err[PATH_MAX + 200];
@@ -281,5 +283,39 @@ fail:
 	if (write_status)
 		ldb_status_discard(&st);
 	mdb_txn_abort(txn);
+	return r;
+}
+
+/* Helpers that keep .status files hold this lock from before their write
+ * transaction until their rename: otherwise a helper that committed first
+ * could rename its (older) file over a later one's. Without the lock (its
+ * file cannot be created) the next event still puts the file right. */
+static int status_lock(const struct ldb_master *m)
+{
+	char path[PATH_MAX];
+	int fd, n = snprintf(path, sizeof(path), "%s/status.lock", m->dir);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb_event_kept *k,
+                          const struct ldb_libvirt_target *lv, uint64_t *txnid)
+{
+	int lock = lv->bridge && m->dir ? status_lock(m) : -1;
+	int r = event_transaction(m, ev, k, lv, txnid);
+
+	if (lock >= 0)
+		close(lock);
 	return r;
 }
