@@ -47,7 +47,10 @@ done
 w=$(tr ' ' '\n' <<<"$with" | grep . | median)
 wo=$(tr ' ' '\n' <<<"$without" | grep . | median)
 echo "# $N leases, median of 11 events: $w ms keeping virbr0.status, $wo ms without"
-ok_if "(( w - wo <= 15 ))" "keeping the status file of $N leases costs at most 15 ms more per event ($w - $wo ms)"
+# Idle, lease-db 0.1.0 pays about 50 ms more (9x), this one 2-5 ms more;
+# under make -j load both figures grow, so either bound will do.
+ok_if "(( w - wo <= 15 || w * 10 <= wo * 25 ))" \
+	"keeping the status file of $N leases costs at most 15 ms or 2.5x more per event ($w vs $wo ms)"
 is "the file lists every lease of the bridge" "$(jq length "$T/lv/virbr0.status")" "$(dump --json | jq 'map(select(.interface == "virbr0" and (.["ip-address"] | startswith("10.2.1.") | not))) | length')"
 
 # Byte for byte with libvirt's helper over a long random sequence: adds,

@@ -81,4 +81,6 @@ theirs del 52:54:00:00:00:41 192.168.122.41
 ours add 52:54:00:00:00:43 192.168.122.43 host43
 is "a re-import replaces only its bridge's leases" "$(served other)" "192.168.122.10"
 is "... and applies the deletion on its own" "$(served host41)" ""
+is "virbr0's file (its records are followed by virbr1's in the master) is whole" \
+	"$(status_ips)" "$(dump --json | jq -r 'map(select(.interface == "virbr0") | .["ip-address"]) | sort | join(" ")')"
 done_testing

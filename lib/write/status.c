@@ -541,8 +541,7 @@ int ldb_status_record(struct ldb_status *s, const struct ldb_event *ev)
 	return r == 0 ? save_state(s) : r;
 }
 
-/* Where the text goes: a file (through a buffer of WRITE_CHUNK) or, with
- * fd -1, memory. */
+/* The file being written, through a buffer of WRITE_CHUNK bytes. */
 struct out {
 	int fd;
 	char *buf;
@@ -567,11 +566,8 @@ static int write_all(int fd, const char *p, size_t len)
 
 static int flush_out(struct out *o)
 {
-	int r;
+	int r = write_all(o->fd, o->buf, o->len);
 
-	if (o->fd < 0)
-		return 0;
-	r = write_all(o->fd, o->buf, o->len);
 	o->written += (off_t)o->len;
 	o->len = 0;
 	if (r == 0 && o->written - o->synced >= WRITEBACK_STEP) {
@@ -585,32 +581,21 @@ static int flush_out(struct out *o)
 
 static int put_out(struct out *o, const char *p, size_t len)
 {
-	int r;
+	int r = 0;
 
-	if (o->len + len > o->cap && o->fd >= 0) {
+	if (o->len + len > o->cap)
 		r = flush_out(o);
-		if (r == 0 && len > o->cap) {
-			r = write_all(o->fd, p, len);
-			o->written += (off_t)len;
-		}
-		if (r < 0 || len > o->cap)
-			return r;
+	if (r == 0 && len > o->cap) { /* a record larger than the buffer */
+		o->len = 0;
+		r = write_all(o->fd, p, len);
+		o->written += (off_t)len;
+		return r;
 	}
-	if (o->len + len > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *nb;
-
-		while (cap < o->len + len + 1)
-			cap *= 2;
-		nb = realloc(o->buf, cap);
-		if (!nb)
-			return -ENOMEM;
-		o->buf = nb;
-		o->cap = cap;
+	if (r == 0) {
+		memcpy(o->buf + o->len, p, len);
+		o->len += len;
 	}
-	memcpy(o->buf + o->len, p, len);
-	o->len += len;
-	return 0;
+	return r;
 }
 
 /* The file's text: "[\n", the records joined by ",\n", "\n]\n"; libvirt
@@ -641,9 +626,9 @@ static int emit(struct ldb_status *s, struct out *o)
 		first = false;
 	}
 	mdb_cursor_close(c);
-	if (r != -ENOENT)
-		return r;
-	return put_out(o, "\n]\n", 3);
+	if (r == -ENOENT) /* the end of the table, not only of the bridge's records */
+		r = 0;
+	return r < 0 ? r : put_out(o, "\n]\n", 3);
 }
 
 /* "<bridge>.status.XXXXXX" files are ours, left by a helper that died
@@ -723,21 +708,4 @@ void ldb_status_discard(struct ldb_status *s)
 	if (s->tmp_made)
 		unlink(s->tmp);
 	s->tmp_made = false;
-}
-
-int ldb_status_text(struct ldb_status *s, char **out, size_t *len)
-{
-	struct out o = {-1, NULL, 0, 0, 0, 0};
-	int r = emit(s, &o);
-
-	if (r == 0)
-		r = put_out(&o, "", 0);
-	if (r < 0 || !o.buf) {
-		free(o.buf);
-		return r < 0 ? r : -ENOMEM;
-	}
-	o.buf[o.len] = '\0';
-	*out = o.buf;
-	*len = o.len;
-	return 0;
 }

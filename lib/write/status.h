@@ -71,8 +71,4 @@ int ldb_status_prepare(struct ldb_status *s);
 int ldb_status_install(struct ldb_status *s);
 void ldb_status_discard(struct ldb_status *s);
 
-/* The file's text from the records, into out (malloc'd, NUL-terminated),
- * for tests. */
-int ldb_status_text(struct ldb_status *s, char **out, size_t *len);
-
 #endif
