@@ -709,3 +709,25 @@ void ldb_status_discard(struct ldb_status *s)
 		unlink(s->tmp);
 	s->tmp_made = false;
 }
+
+int ldb_status_forget(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bridge)
+{
+	char key[sizeof(LDB_META_STATUS) + sizeof(LDB_META_IMPORTED) + LDB_IFNAME_MAX];
+	const char *prefixes[] = {LDB_META_STATUS, LDB_META_IMPORTED};
+	struct ldb_status s;
+	int r;
+
+	r = ldb_status_begin(&s, txn, dbis, "/", bridge);
+	if (r == 0)
+		r = clear_prefix(&s, s.rec);
+	if (r == 0)
+		r = clear_prefix(&s, s.byip);
+	for (size_t i = 0; r == 0 && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		MDB_val k = {(size_t)snprintf(key, sizeof(key), "%s%s", prefixes[i], bridge), key};
+
+		r = ldb_mdb_errno(mdb_del(txn, dbis->meta, &k, NULL));
+		if (r == -ENOENT)
+			r = 0;
+	}
+	return r;
+}

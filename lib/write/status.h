@@ -71,4 +71,9 @@ int ldb_status_prepare(struct ldb_status *s);
 int ldb_status_install(struct ldb_status *s);
 void ldb_status_discard(struct ldb_status *s);
 
+/* Forget what the master keeps of bridge's .status (its records, the
+ * identity of the file, the import marker), for an administrator dropping
+ * an interface: a later event starts from the file as libvirt left it. */
+int ldb_status_forget(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bridge);
+
 #endif
