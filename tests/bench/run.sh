@@ -289,7 +289,7 @@ for n in 1000 10000 100000; do
 	row "  ... also keeping .status" "$n" "$(us $((od * 1000)))" "$( [ "$l" = n/a ] && echo n/a || us $((l * 1000)))" "$( [ "$l" = n/a ] && echo - || ratio "$od" "$l")"
 	# The floor of any rewrite of that file: its bytes written to a new
 	# file and fsync'd, by dd (a process per run, like the helper).
-	fl=$("$BX" 10 dd if="$T/ours/virbr0.status" of="$T/floor.%i" bs=64k conv=fsync status=none | cut -d' ' -f1)
+	fl=$("$BX" 10 "$(command -v dd)" if="$T/ours/virbr0.status" of="$T/floor.%i" bs=64k conv=fsync status=none | cut -d' ' -f1)
 	rm -f "$T"/floor.*
 	row "  ... floor: dd + fsync of that file" "$n" "$(us $((fl * 1000)))" "" ""
 	if [ "$n" = 100000 ] && [ -e "$LEASE_DB_SNAPSHOT.delta" ]; then
