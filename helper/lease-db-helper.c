@@ -305,6 +305,7 @@ static int run(int argc, char *argv[])
 	struct ldb_event_kept kept; /* ev may point into it: lives as long as ev */
 	char err[512], why[PATH_MAX + 64];
 	uint64_t txnid = 0;
+	bool status_late = false;
 	int c, r;
 
 	/* '+': stop at the action, so nothing dnsmasq passes is an option. */
@@ -372,6 +373,10 @@ static int run(int argc, char *argv[])
 	}
 	lv = ldb_libvirt_target_of(&ev);
 	r = ldb_event_transaction(m, &ev, &kept, &lv, &txnid);
+	/* Committed, .status not renamed: publish, then fail. */
+	status_late = r > 0;
+	if (r > 0)
+		r = 0;
 	if (r == 0) {
 		r = ldb_publish_why(m, ldb_snapshot_path(), txnid, why, sizeof(why));
 		if (r < 0)
@@ -379,7 +384,7 @@ static int run(int argc, char *argv[])
 			                 strerror(-r));
 	}
 	ldb_master_close(m);
-	return r < 0 ? EXIT_DB : 0;
+	return r < 0 || status_late ? EXIT_DB : 0;
 }
 
 /* A failed event is recorded in the master, with its interface and its

@@ -50,7 +50,7 @@ out=$(admin forget virbr1)
 rc=$?
 wait "$live"
 is "forget virbr1: exit 0" "$rc" 0
-check "... says what it removed: $(tail -1 <<<"$out")" grep -q '^forgot virbr1: 4 leases, 1 bookkeeping entry$' <<<"$out"
+check "... says what it removed: $(tail -1 <<<"$out")" grep -q '^forgot virbr1: 4 leases, 2 bookkeeping entries$' <<<"$out"
 is "virbr0's events during the forget all succeeded" "$(cat "$T/live.err" 2>/dev/null)" ""
 for u in root nobody; do
 	is "$u: virbr1's guests no longer resolve (infinite leases)" "$(lookup $u gone1) $(lookup $u gone2)" "not found not found"
@@ -61,6 +61,14 @@ is "the master holds no lease of virbr1" "$(dump --master --all --interface virb
 is "... and every lease of virbr0 (2 + 40)" "$(dump --master --all --interface virbr0 | tail -n +2 | wc -l)" 42
 is "forgetting it again: nothing left, exit 0" "$(admin forget virbr1; echo "rc=$?")" "forgot virbr1: 0 leases, 0 bookkeeping entries
 rc=0"
+
+# Its .status records went too: an event on the bridge (a network defined
+# again, before libvirt wrote any file) writes only its own lease.
+on virbr1 52:54:00:00:01:60 192.168.100.60 fresh || bail "helper add"
+is "an event after the forget writes only its own lease to .status" \
+	"$(grep -c '"ip-address"' "$L/virbr1.status") $(grep -c '192.168.100.1[12]"' "$L/virbr1.status")" "1 0"
+rm "$L/virbr1.status"
+admin forget virbr1 >/dev/null || bail "forget"
 
 # The bridge comes back with a .status file libvirt's helper wrote: with
 # the import marker gone it is imported again, as for a new network.

@@ -62,6 +62,12 @@ extern const struct ldb_table ldb_tables[LDB_NTABLES];
  * .status file has been imported into the master. */
 #define LDB_META_IMPORTED "imported:"
 
+/* Meta key prefix: "status:<bridge>" holds what the helper keeps about
+ * the bridge's libvirt .status file (write/status.c: the next record's
+ * sequence number, IPv6 record counts, the identity of the file it last
+ * wrote and of the one before). */
+#define LDB_META_STATUS "status:"
+
 /* Meta key: the signature (names, sizes, mtimes, inodes) of the .macs
  * files last loaded into the guest tables. */
 #define LDB_META_MACS_SIGNATURE "macs-signature"

@@ -8,6 +8,7 @@
 #include "store/mdb-errno.h"
 #include "store/tables.h"
 #include "write/forget.h"
+#include "write/status.h"
 #include "write/tables.h"
 
 /* Keys to delete once the walk that found them is over (deleting under a
@@ -86,10 +87,11 @@ int ldb_iface_forget(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str i
                      size_t *keys)
 {
 	struct keys k = {.iface = iface, .each = each, .ctx = ctx};
+	char iface_z[LDB_IFNAME_MAX + 1];
 	int r;
 
 	*leases = *keys = 0;
-	if (iface.len == 0)
+	if (iface.len == 0 || ldb_str_copy(iface_z, sizeof(iface_z), iface) < 0)
 		return -EINVAL;
 	r = ldb_lease_foreach_key(txn, dbis, lease_on, &k);
 	for (size_t i = 0; r == 0 && i < k.n; i++) {
@@ -110,5 +112,9 @@ int ldb_iface_forget(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_str i
 		r = ldb_mdb_errno(mdb_del(txn, dbis->meta, &k.v[i], NULL));
 	*keys = k.n;
 	keys_free(&k);
+	/* The bridge's .status records too, or the next event on a network
+	 * defined again with that bridge would write them back. */
+	if (r == 0)
+		r = ldb_status_forget(txn, dbis, iface_z);
 	return r;
 }

@@ -181,14 +181,7 @@ int ldb_status_load(const char *dir, const char *bridge, json_object **out, char
 
 static const char *get_str(json_object *o, const char *key)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	/* "\u0000" inside a string would silently shorten it. */
-	if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
-		return NULL;
-	return json_object_get_string(v);
+	return ldb_json_get_str(o, key);
 }
 
 static int add_str(json_object *o, const char *key, const char *val)
@@ -255,15 +248,24 @@ static json_object *new_record(const struct ldb_event *ev)
 	return o;
 }
 
+bool ldb_status_makes_record(const struct ldb_event *ev)
+{
+	/* libvirt's helper makes no record for an IPv6 lease it cannot tie
+	 * to a MAC (and then deletes nothing either). */
+	return ev->action != LDB_ACTION_DEL && ev->mac_text;
+}
+
+const char *ldb_status_event_duid(const struct ldb_event *ev)
+{
+	return ev->lease.family == AF_INET6 ? writable(ev->server_duid_text) : NULL;
+}
+
 int ldb_status_apply(json_object *arr, const struct ldb_event *ev)
 {
-	bool add = ev->action != LDB_ACTION_DEL;
-	/* libvirt's helper makes no record for an IPv6 lease it cannot tie
-	 * to a MAC, and then deletes nothing either. */
-	bool make = add && ev->mac_text;
-	bool drop = !add || make;
+	bool make = ldb_status_makes_record(ev);
+	bool drop = ev->action == LDB_ACTION_DEL || make;
 	/* Points into the event or a record that stays in arr. */
-	const char *duid = ev->lease.family == AF_INET6 ? writable(ev->server_duid_text) : NULL;
+	const char *duid = ldb_status_event_duid(ev);
 	json_object *rec;
 
 	for (size_t i = 0; i < json_object_array_length(arr);) {
@@ -300,112 +302,9 @@ int ldb_status_apply(json_object *arr, const struct ldb_event *ev)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+json_object *ldb_status_new_record(const struct ldb_event *ev)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* "<bridge>.status.XXXXXX" files are ours, left by a helper that died
- * between creating and renaming one; writers of a bridge are serialised by
- * the master's write transaction, so none is in progress now. */
-static void remove_stale_status(const char *dir, const char *bridge)
-{
-	char prefix[LDB_IFNAME_MAX + 16];
-	struct dirent *de;
-	size_t plen;
-	DIR *d;
-
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s.status.", bridge);
-	if (plen >= sizeof(prefix) || !(d = opendir(dir)))
-		return;
-	while ((de = readdir(d)))
-		if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name + plen) == 6)
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-}
-
-/* json-c escapes control characters as \u001f, libvirt's helper (yajl)
- * as \u001F. *out: a copy of text in yajl's case, or NULL when text has
- * no \u escape. Only strings hold backslashes. */
-static int yajl_case(const char *text, char **out)
-{
-	char *p;
-
-	*out = NULL;
-	if (!strstr(text, "\\u"))
-		return 0;
-	*out = strdup(text);
-	if (!*out)
-		return -ENOMEM;
-	for (p = *out; *p; p++) {
-		if (*p != '\\')
-			continue;
-		if (!*++p)
-			break;
-		if (*p != 'u')
-			continue;
-		for (int i = 0; i < 4 && p[1]; i++, p++)
-			if (p[1] >= 'a' && p[1] <= 'f')
-				p[1] = (char)(p[1] - 'a' + 'A');
-	}
-	return 0;
-}
-
-int ldb_status_write(const char *dir, const char *bridge, json_object *arr)
-{
-	char path[PATH_MAX], tmp[PATH_MAX], *copy;
-	const char *text;
-	int fd, r;
-
-	r = path_of(path, sizeof(path), dir, bridge, ".status");
-	if (r == 0)
-		r = path_of(tmp, sizeof(tmp), dir, bridge, ".status.XXXXXX");
-	if (r < 0)
-		return r;
-	remove_stale_status(dir, bridge);
-	/* libvirt writes an empty list as "[\n\n]". */
-	text = json_object_array_length(arr) == 0
-	           ? "[\n\n]"
-	           : json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-	                                                     JSON_C_TO_STRING_SPACED |
-	                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!text)
-		return -ENOMEM;
-	if (yajl_case(text, &copy) < 0)
-		return -ENOMEM;
-	if (copy)
-		text = copy;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		free(copy);
-		return r;
-	}
-	r = fchmod(fd, 0644) < 0 ? -errno : 0;
-	if (r == 0)
-		r = write_all(fd, text, strlen(text));
-	if (r == 0)
-		r = write_all(fd, "\n", 1);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	free(copy);
-	return r;
+	return new_record(ev);
 }
 
 /* One status record as a lease; -EINVAL (with a warning) if it does not

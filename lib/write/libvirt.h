@@ -41,11 +41,20 @@ int ldb_status_load(const char *dir, const char *bridge, json_object **out, char
 /* Apply an add/old/del the way libvirt's helper does: drop the record
  * with the same ip-address, append the new one, fill in missing IPv6
  * server DUIDs. */
+/* Whether an event makes a <bridge>.status record (and so replaces the
+ * records of its address), as libvirt's helper decides. */
+bool ldb_status_makes_record(const struct ldb_event *ev);
+
+/* The event's server DUID as libvirt's helper writes it into the file and
+ * into IPv6 records that lack one; NULL: none. */
+const char *ldb_status_event_duid(const struct ldb_event *ev);
+
 int ldb_status_apply(json_object *arr, const struct ldb_event *ev);
 
-/* Replace <dir>/<bridge>.status atomically (temp file, fsync, rename),
- * mode 0644, formatted as libvirt formats it. */
-int ldb_status_write(const char *dir, const char *bridge, json_object *arr);
+/* The record libvirt's helper appends for an add/old event (keys in its
+ * order; the server DUID only when the event has one). NULL when out of
+ * memory. */
+json_object *ldb_status_new_record(const struct ldb_event *ev);
 
 /* Import a status file's leases into the master, on bridge; records
  * that do not validate are skipped with a warning on stderr. Returns how

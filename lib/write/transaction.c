@@ -1,23 +1,36 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "store/mdb-errno.h"
 #include "write/failure.h"
 #include "write/report.h"
 #include "write/tables.h"
+#include "write/status.h"
 #include "write/transaction.h"
 
 #define PROG "lease-db-helper"
 
-static void fail_db(const char *what, int r)
+/* Free space under which a failed write is taken for a full filesystem. */
+#define FULL_BELOW (256 * 1024)
+
+static int explain(const struct ldb_master *m, int r);
+
+/* Report a failure of the master; returns it, explained. */
+static int fail_db(const struct ldb_master *m, const char *what, int r)
 {
+	r = explain(m, r);
 	ldb_report_error("%s: %s", what, strerror(-r));
+	return r;
 }
 
 /* Leases of the event's address, when dnsmasq named no interface. */
@@ -154,39 +167,71 @@ static int record(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev,
 	return r;
 }
 
-int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb_event_kept *k,
-                          const struct ldb_libvirt_target *lv, uint64_t *txnid)
+/* liblmdb turns a short write into EIO: when the master's filesystem is
+ * (now) full, that is what happened. */
+static int explain(const struct ldb_master *m, int r)
 {
-	json_object *status = NULL;
+	struct statvfs sv;
+
+	if (r == -EIO && m->dir && statvfs(m->dir, &sv) == 0 &&
+	    (uint64_t)(geteuid() == 0 ? sv.f_bfree : sv.f_bavail) * sv.f_frsize < FULL_BELOW)
+		return -ENOSPC;
+	return r;
+}
+
+/*
+ * The order that keeps the master and <bridge>.status in agreement
+ * (doc/libvirt.md, "When something fails"):
+ *   1. in the write transaction: import the file if someone else wrote
+ *      it, record the event, update the bridge's status records;
+ *   2. write the new file to a temporary name, fsync it, and note its
+ *      identity in the transaction;
+ *   3. commit the master;
+ *   4. rename the temporary file over <bridge>.status.
+ * A failure up to 3 aborts the transaction and unlinks the temporary
+ * file: neither changed. A failed rename (4) leaves the master one event
+ * ahead of the file in place, which is the file the master noted before
+ * (its "previous" identity): the next event or init recognises it as
+ * its own and writes the current one, instead of importing it.
+ */
+static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb_event_kept *k,
+                             const struct ldb_libvirt_target *lv, uint64_t *txnid)
+{
+	struct ldb_status st;
 	char err[PATH_MAX + 200];
+	bool have_status = false, write_status = false;
 	MDB_txn *txn;
 	int r;
 
 	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, 0, &txn));
 	if (r < 0) {
-		fail_db("master database", r);
+		r = fail_db(m, "master database", r);
 		return r;
 	}
 	*txnid = mdb_txn_id(txn);
 	/* Undone with the rest if the event fails after all. */
 	r = ldb_failure_clear(txn, &m->dbis, ev->lease.iface);
 	if (r < 0) {
-		fail_db("clearing the last failure", r);
+		r = fail_db(m, "clearing the last failure", r);
 		goto fail;
 	}
 	if (lv->bridge) {
-		r = ldb_status_load(lv->dir, lv->bridge, &status, err, sizeof(err));
+		r = ldb_status_begin(&st, txn, &m->dbis, lv->dir, lv->bridge);
 		if (r < 0) {
+			r = fail_db(m, "the status file's records", r);
+			goto fail;
+		}
+		have_status = true;
+		/* Taking over from libvirt's helper, or back after it ran:
+		 * the file is the truth for its bridge. */
+		r = ldb_status_sync(&st, err, sizeof(err));
+		if (r == -EBADMSG) {
 			ldb_report_error("%s", err);
 			goto fail;
 		}
-		/* Taking over from libvirt's helper: keep the leases it had. */
-		if (ldb_status_imported(txn, &m->dbis, lv->bridge) <= 0) {
-			r = ldb_status_import(txn, &m->dbis, status, lv->bridge);
-			if (r < 0) {
-				fail_db("importing the status file", r);
-				goto fail;
-			}
+		if (r < 0) {
+			r = fail_db(m, "importing the status file", r);
+			goto fail;
 		}
 	}
 	if (lv->dir) {
@@ -198,26 +243,84 @@ int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb
 
 	r = record(txn, m, ev, k);
 	if (r < 0) {
-		fail_db("recording the lease", r);
+		r = fail_db(m, "recording the lease", r);
 		goto fail;
 	}
-	if (lv->bridge && ev->action != LDB_ACTION_INIT) {
-		r = ldb_status_apply(status, ev);
-		if (r == 0)
-			r = ldb_status_write(lv->dir, lv->bridge, status);
+	if (have_status && ev->action != LDB_ACTION_INIT) {
+		r = ldb_status_record(&st, ev);
 		if (r < 0) {
-			ldb_report_error("%s/%s.status: %s", lv->dir, lv->bridge, strerror(-r));
+			r = fail_db(m, "the status file's records", r);
 			goto fail;
 		}
+		write_status = true;
 	}
-	json_object_put(status);
+	/* init writes the file only when the last event's rename failed. */
+	if (have_status && (write_status || st.stale)) {
+		r = ldb_status_prepare(&st);
+		if (r < 0) {
+			ldb_report_error("%s: %s; master and status file left unchanged", st.path,
+			                 strerror(-r));
+			goto fail;
+		}
+		write_status = true;
+	}
 	r = ldb_mdb_errno(mdb_txn_commit(txn));
-	if (r < 0)
-		fail_db("committing", r);
-	return r;
+	if (r < 0) {
+		r = explain(m, r);
+		ldb_report_error("committing to the master database %s: %s%s", m->dir, strerror(-r),
+		                 write_status ? "; master and status file left unchanged" : "");
+		if (write_status)
+			ldb_status_discard(&st);
+		return r;
+	}
+	if (write_status) {
+		r = ldb_status_install(&st);
+		if (r < 0) {
+			ldb_report_error("%s: renaming the new file into place: %s; the master has "
+			                 "the event and the next event on %s writes the file",
+			                 st.path, strerror(-r), lv->bridge);
+			return 1;
+		}
+	}
+	return 0;
 
 fail:
-	json_object_put(status);
+	if (write_status)
+		ldb_status_discard(&st);
 	mdb_txn_abort(txn);
+	return r;
+}
+
+/* Helpers that keep .status files hold this lock from before their write
+ * transaction until their rename: otherwise a helper that committed first
+ * could rename its (older) file over a later one's. Without the lock (its
+ * file cannot be created) the next event still puts the file right. */
+static int status_lock(const struct ldb_master *m)
+{
+	char path[PATH_MAX];
+	int fd, n = snprintf(path, sizeof(path), "%s/status.lock", m->dir);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb_event_kept *k,
+                          const struct ldb_libvirt_target *lv, uint64_t *txnid)
+{
+	int lock = lv->bridge && m->dir ? status_lock(m) : -1;
+	int r = event_transaction(m, ev, k, lv, txnid);
+
+	if (lock >= 0)
+		close(lock);
 	return r;
 }

@@ -20,12 +20,16 @@ struct ldb_event_kept {
 };
 
 /* Record ev in the master in one write transaction, which also serialises
- * helpers: on the bridge's first event its libvirt status file (lv->bridge)
- * is imported, the .macs files are reloaded when they changed, the lease is
- * put or deleted (init changes no lease), and the status file is rewritten
- * before the commit. Nothing (master or status file) changes unless all of
- * it succeeds. *txnid gets the transaction's id, for ldb_publish().
- * Failures are reported on stderr; returns 0 or a negative errno. */
+ * helpers: the .macs files are reloaded when they changed; with a bridge
+ * (lv->bridge), its libvirt status file is imported when the master did
+ * not write it (write/status.h); the lease is put or deleted (init changes
+ * no lease); and the bridge's status file is rewritten from the master,
+ * to a temporary file before the commit and renamed into place after it.
+ * Nothing (master or status file) changes unless the commit succeeds.
+ * *txnid gets the transaction's id, for ldb_publish(). Failures are
+ * reported on stderr; returns 0, 1 when the master committed but the new
+ * status file could not be renamed into place (the next event does it),
+ * or a negative errno (nothing changed). */
 int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb_event_kept *kept,
                           const struct ldb_libvirt_target *lv, uint64_t *txnid);
 

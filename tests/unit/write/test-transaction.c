@@ -17,6 +17,7 @@
 #include "tests/unit/tap.h"
 #include "tests/unit/write/fake-env.h"
 #include "write/master.h"
+#include "write/status.h"
 #include "write/transaction.h"
 
 static struct ldb_master *m;
@@ -277,6 +278,36 @@ int main(void)
 		ok(stored("virbr0", "192.168.122.4", &s) == 0 && strcmp(s.host, "fresh") == 0,
 		   "libvirt: virbr0's lease at the same address kept beside it");
 		lv = (struct ldb_libvirt_target){lvdir, "virbr0"};
+	}
+
+	/* Forgetting a bridge's status file: the next event imports it as if
+	 * it were the first time. */
+	{
+		MDB_txn *txn;
+		struct ldb_str v;
+		int r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, 0, &txn));
+
+		if (r == 0)
+			r = ldb_status_forget(txn, &m->dbis, "virbr0");
+		if (r == 0)
+			r = ldb_mdb_errno(mdb_txn_commit(txn));
+		is_int(r, 0, "libvirt: forget virbr0's status file");
+		r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
+		ok(r == 0 && ldb_meta_get(txn, &m->dbis, LDB_META_STATUS "virbr0", &v) == -ENOENT &&
+		       ldb_meta_get(txn, &m->dbis, LDB_META_IMPORTED "virbr0", &v) == -ENOENT &&
+		       ldb_meta_get(txn, &m->dbis, LDB_META_STATUS "virbr1", &v) == 0,
+		   "libvirt: ... its state is gone, virbr1's kept");
+		if (r == 0)
+			mdb_txn_abort(txn);
+		write_file(path, "[{\"ip-address\": \"192.168.122.9\", \"mac-address\": "
+		                 "\"52:54:00:00:00:09\", \"hostname\": \"after\", "
+		                 "\"expiry-time\": 0}]\n");
+		is_int(event(&lv, env_lv, 4,
+		             (char *[]){"add", "52:54:00:00:00:0a", "192.168.122.10", "ten"}, NULL),
+		       0, "libvirt: an event after forgetting");
+		ok(stored("virbr0", "192.168.122.9", &s) == 0 && strcmp(s.host, "after") == 0 &&
+		       stored("virbr0", "192.168.122.4", NULL) == 0,
+		   "libvirt: ... imports the file again (as a first import: added)");
 	}
 
 	/* A status file that is not a JSON array: nothing changes. */

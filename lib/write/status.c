@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json/object.h"
+#include "store/mdb-errno.h"
+#include "store/tables.h"
+#include "write/libvirt.h"
+#include "write/status.h"
+#include "write/tables.h"
+
+#define PROG "lease-db-helper"
+
+/* A record's flags, its value's first byte. */
+#define REC_V6   0x01 /* its ip-address has a ':' (libvirt's test for IPv6) */
+#define REC_DUID 0x02 /* it has a "server-duid" string */
+
+#define SEQ_KEY_MAX (LDB_IFNAME_MAX + 1 + 8)
+#define IP_TEXT_MAX 200 /* longer ip-address texts match no event: not indexed */
+#define IP_KEY_MAX  (LDB_IFNAME_MAX + 1 + IP_TEXT_MAX)
+#define STATE_SIZE  (8 + 4 + 4 + 2 * 32)
+/* Small enough to stay in the cache and cost few page faults (they are
+ * dear in a VM); writeback starts every WRITEBACK_STEP bytes, so that the
+ * fsync finds most of the file on its way to the disk. */
+#define WRITE_CHUNK    (64 << 10)
+#define WRITEBACK_STEP (1 << 20)
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static size_t prefix_of(const struct ldb_status *s, uint8_t *key)
+{
+	size_t n = strlen(s->bridge);
+
+	memcpy(key, s->bridge, n);
+	key[n] = '\0';
+	return n + 1;
+}
+
+static MDB_val seq_key(const struct ldb_status *s, uint64_t seq, uint8_t key[SEQ_KEY_MAX])
+{
+	size_t n = prefix_of(s, key);
+
+	for (int i = 0; i < 8; i++)
+		key[n + (size_t)i] = (uint8_t)(seq >> (56 - 8 * i));
+	return (MDB_val){n + 8, key};
+}
+
+static uint64_t seq_of(const MDB_val *v)
+{
+	const uint8_t *p = v->mv_data;
+	uint64_t seq = 0;
+
+	for (size_t i = v->mv_size - 8; i < v->mv_size; i++)
+		seq = seq << 8 | p[i];
+	return seq;
+}
+
+/* 0 and *k, or 1 when the text is too long to be indexed. */
+static int ip_key(const struct ldb_status *s, const char *ip, uint8_t key[IP_KEY_MAX], MDB_val *k)
+{
+	size_t n = prefix_of(s, key), len = strlen(ip);
+
+	if (len == 0 || len > IP_TEXT_MAX)
+		return 1;
+	memcpy(key + n, ip, len);
+	*k = (MDB_val){n + len, key};
+	return 0;
+}
+
+static int state_key(const char *bridge, char *key, size_t size)
+{
+	int n = snprintf(key, size, LDB_META_STATUS "%s", bridge);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+static void put_id(uint8_t *p, const struct ldb_status_id *id)
+{
+	put_le(p, id->dev, 8);
+	put_le(p + 8, id->ino, 8);
+	put_le(p + 16, id->size, 8);
+	put_le(p + 24, (uint64_t)id->mtime_ns, 8);
+}
+
+static void get_id(const uint8_t *p, struct ldb_status_id *id)
+{
+	id->dev = get_le(p, 8);
+	id->ino = get_le(p + 8, 8);
+	id->size = get_le(p + 16, 8);
+	id->mtime_ns = (int64_t)get_le(p + 24, 8);
+}
+
+static int save_state(struct ldb_status *s)
+{
+	char key[sizeof(LDB_META_STATUS) + LDB_IFNAME_MAX];
+	uint8_t v[STATE_SIZE];
+	int r = state_key(s->bridge, key, sizeof(key));
+
+	if (r < 0)
+		return r;
+	put_le(v, s->st.next, 8);
+	put_le(v + 8, s->st.v6_duid, 4);
+	put_le(v + 12, s->st.v6_noduid, 4);
+	put_id(v + 16, &s->st.written);
+	put_id(v + 48, &s->st.prev);
+	s->have_state = true;
+	return ldb_meta_put(s->txn, s->dbis, key, (struct ldb_str){(char *)v, sizeof(v)});
+}
+
+int ldb_status_begin(struct ldb_status *s, MDB_txn *txn, const struct ldb_dbis *dbis,
+                     const char *dir, const char *bridge)
+{
+	char key[sizeof(LDB_META_STATUS) + LDB_IFNAME_MAX];
+	struct ldb_str v;
+	int n, r;
+
+	memset(s, 0, sizeof(*s));
+	s->txn = txn;
+	s->dbis = dbis;
+	s->dir = dir;
+	s->bridge = bridge;
+	if (strlen(bridge) > LDB_IFNAME_MAX)
+		return -ENAMETOOLONG;
+	n = snprintf(s->path, sizeof(s->path), "%s/%s.status", dir, bridge);
+	if (n < 0 || (size_t)n >= sizeof(s->path))
+		return -ENAMETOOLONG;
+	/* Tables of their own, created on first use: older lease-db versions
+	 * and the NSS modules do not know them and leave them alone. */
+	r = ldb_mdb_errno(mdb_dbi_open(txn, "status", MDB_CREATE, &s->rec));
+	if (r == 0)
+		r = ldb_mdb_errno(
+		    mdb_dbi_open(txn, "status-ip", MDB_CREATE | MDB_DUPSORT, &s->byip));
+	if (r == 0)
+		r = state_key(bridge, key, sizeof(key));
+	if (r == 0)
+		r = ldb_meta_get(txn, dbis, key, &v);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (v.len != STATE_SIZE)
+		return 0; /* not ours to read: imported again */
+	s->st.next = get_le((const uint8_t *)v.p, 8);
+	s->st.v6_duid = (uint32_t)get_le((const uint8_t *)v.p + 8, 4);
+	s->st.v6_noduid = (uint32_t)get_le((const uint8_t *)v.p + 12, 4);
+	get_id((const uint8_t *)v.p + 16, &s->st.written);
+	get_id((const uint8_t *)v.p + 48, &s->st.prev);
+	s->have_state = true;
+	return 0;
+}
+
+static struct ldb_status_id id_of(const struct stat *st)
+{
+	return (struct ldb_status_id){
+	    (uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_size,
+	    (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec};
+}
+
+static bool id_eq(const struct ldb_status_id *a, const struct ldb_status_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns;
+}
+
+/* Delete every key starting with the bridge's prefix (on an import only). */
+static int clear_prefix(struct ldb_status *s, MDB_dbi dbi)
+{
+	uint8_t pre[LDB_IFNAME_MAX + 1];
+	size_t plen = prefix_of(s, pre);
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int r;
+
+	r = ldb_mdb_errno(mdb_cursor_open(s->txn, dbi, &c));
+	while (r == 0) {
+		k = (MDB_val){plen, pre};
+		r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_SET_RANGE));
+		if (r == 0 && (k.mv_size < plen || memcmp(k.mv_data, pre, plen) != 0))
+			r = -ENOENT;
+		if (r == 0)
+			r = ldb_mdb_errno(mdb_cursor_del(c, dbi == s->byip ? MDB_NODUPDATA : 0));
+	}
+	if (c)
+		mdb_cursor_close(c);
+	return r == -ENOENT ? 0 : r;
+}
+
+static void count(struct ldb_status *s, unsigned flags, int d)
+{
+	if (!(flags & REC_V6))
+		return;
+	if (flags & REC_DUID)
+		s->st.v6_duid += (uint32_t)d;
+	else
+		s->st.v6_noduid += (uint32_t)d;
+}
+
+/* Append a record: text as libvirt prints it inside the array. */
+static int append(struct ldb_status *s, const char *ip, unsigned flags, const char *text,
+                  size_t len)
+{
+	uint8_t kb[SEQ_KEY_MAX], ib[IP_KEY_MAX], sb[8];
+	uint64_t seq = s->st.next++;
+	MDB_val k = seq_key(s, seq, kb), v = {len + 1, NULL}, ik, iv = {8, sb};
+	int r;
+
+	r = ldb_mdb_errno(mdb_put(s->txn, s->rec, &k, &v, MDB_RESERVE));
+	if (r < 0)
+		return r;
+	((uint8_t *)v.mv_data)[0] = (uint8_t)flags;
+	memcpy((uint8_t *)v.mv_data + 1, text, len);
+	count(s, flags, 1);
+	if (!ip || ip_key(s, ip, ib, &ik) != 0)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		sb[i] = (uint8_t)(seq >> (56 - 8 * i));
+	return ldb_mdb_errno(mdb_put(s->txn, s->byip, &ik, &iv, 0));
+}
+
+static unsigned flags_of(json_object *o, const char **ip)
+{
+	unsigned f = 0;
+
+	*ip = ldb_json_get_str(o, LDB_JSON_ADDR);
+	if (*ip && strchr(*ip, ':'))
+		f |= REC_V6;
+	if (ldb_json_get_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json))
+		f |= REC_DUID;
+	return f;
+}
+
+static int append_object(struct ldb_status *s, json_object *o)
+{
+	const char *ip;
+	unsigned f = flags_of(o, &ip);
+	size_t len;
+	char *text = ldb_json_element_text(o, &len);
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	r = append(s, ip, f, text, len);
+	free(text);
+	return r;
+}
+
+struct addr_list {
+	struct {
+		uint8_t family, addr[16];
+	} * v;
+	size_t n, cap;
+	const char *bridge;
+};
+
+static int collect_bridge(const MDB_val *key, const struct ldb_lease *l, void *p)
+{
+	struct addr_list *a = p;
+
+	(void)key;
+	if (!ldb_str_eq(l->iface, ldb_str_from(a->bridge)))
+		return 0;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 64;
+		void *nv = realloc(a->v, cap * sizeof(*a->v));
+
+		if (!nv)
+			return -ENOMEM;
+		a->v = nv;
+		a->cap = cap;
+	}
+	a->v[a->n].family = l->family;
+	memcpy(a->v[a->n].addr, l->addr, 16);
+	a->n++;
+	return 0;
+}
+
+/* The bridge's leases leave the master (they are about to be replaced). */
+static int forget_leases(struct ldb_status *s)
+{
+	struct addr_list a = {.bridge = s->bridge};
+	int r = ldb_lease_foreach_key(s->txn, s->dbis, collect_bridge, &a);
+
+	for (size_t i = 0; r == 0 && i < a.n; i++) {
+		r = ldb_lease_del(s->txn, s->dbis, a.v[i].family, a.v[i].addr,
+		                  ldb_str_from(s->bridge));
+		if (r == -ENOENT)
+			r = 0;
+	}
+	free(a.v);
+	return r;
+}
+
+int ldb_status_sync(struct ldb_status *s, char *err, size_t errlen)
+{
+	struct ldb_status_id cur = {0};
+	json_object *arr = NULL;
+	struct stat st;
+	bool have_file, replace;
+	int r;
+
+	have_file = stat(s->path, &st) == 0;
+	if (!have_file && errno != ENOENT) {
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", s->path, strerror(-r));
+		return r;
+	}
+	if (have_file)
+		cur = id_of(&st);
+	if (s->have_state) {
+		/* Nobody wrote it since us (libvirt's helper always leaves a
+		 * file): the master's view stands. The previous file is ours
+		 * too: the last event could not rename its successor into
+		 * place, and this one will. */
+		if (!have_file || id_eq(&cur, &s->st.written) || id_eq(&cur, &s->st.prev)) {
+			s->stale = have_file && !id_eq(&cur, &s->st.written);
+			return 0;
+		}
+		replace = true;
+	} else {
+		/* lease-db before 0.2.0 imported each bridge once and kept the
+		 * file beside the master: the file is the truth. A bridge never
+		 * seen: its leases join what the master has. */
+		r = ldb_status_imported(s->txn, s->dbis, s->bridge);
+		if (r < 0)
+			return r;
+		replace = r > 0;
+	}
+	r = ldb_status_load(s->dir, s->bridge, &arr, err, errlen);
+	if (r < 0)
+		return r;
+	if (replace)
+		r = forget_leases(s);
+	if (r == 0)
+		r = clear_prefix(s, s->rec);
+	if (r == 0)
+		r = clear_prefix(s, s->byip);
+	s->st.v6_duid = s->st.v6_noduid = 0;
+	for (size_t i = 0; r == 0 && i < json_object_array_length(arr); i++)
+		r = append_object(s, json_object_array_get_idx(arr, i));
+	if (r == 0)
+		r = ldb_status_import(s->txn, s->dbis, arr, s->bridge);
+	json_object_put(arr);
+	if (r < 0)
+		return r;
+	s->st.written = cur;
+	memset(&s->st.prev, 0, sizeof(s->st.prev));
+	s->stale = false;
+	r = save_state(s);
+	return r < 0 ? r : 1;
+}
+
+/* Drop every record at ip (the event's address text). */
+static int drop_ip(struct ldb_status *s, const char *ip)
+{
+	uint8_t ib[IP_KEY_MAX], kb[SEQ_KEY_MAX];
+	MDB_val ik, iv, k, v;
+	MDB_cursor *c;
+	int r;
+
+	if (ip_key(s, ip, ib, &ik) != 0)
+		return 0;
+	r = ldb_mdb_errno(mdb_cursor_open(s->txn, s->byip, &c));
+	if (r < 0)
+		return r;
+	r = ldb_mdb_errno(mdb_cursor_get(c, &ik, &iv, MDB_SET_KEY));
+	while (r == 0) {
+		k = seq_key(s, seq_of(&iv), kb);
+		r = ldb_mdb_errno(mdb_get(s->txn, s->rec, &k, &v));
+		if (r == 0 && v.mv_size >= 1)
+			count(s, ((const uint8_t *)v.mv_data)[0], -1);
+		if (r == 0)
+			r = ldb_mdb_errno(mdb_del(s->txn, s->rec, &k, NULL));
+		if (r == 0)
+			r = ldb_mdb_errno(mdb_cursor_get(c, &ik, &iv, MDB_NEXT_DUP));
+	}
+	mdb_cursor_close(c);
+	if (r != -ENOENT)
+		return r;
+	r = ldb_mdb_errno(mdb_del(s->txn, s->byip, &ik, NULL));
+	return r == -ENOENT ? 0 : r;
+}
+
+/* The server DUID of a record's text (parsed: this is the rare path). */
+static int duid_of(const char *text, size_t len, char *out, size_t size)
+{
+	char err[64], *wrapped = malloc(len + 3);
+	json_object *o = NULL;
+	const char *d;
+	int r;
+
+	if (!wrapped)
+		return -ENOMEM;
+	wrapped[0] = '[';
+	memcpy(wrapped + 1, text, len);
+	wrapped[len + 1] = ']';
+	wrapped[len + 2] = '\0';
+	r = ldb_status_parse(wrapped, len + 2, &o, err, sizeof(err));
+	free(wrapped);
+	if (r < 0)
+		return r;
+	d = json_object_array_length(o) == 1
+	        ? ldb_json_get_str(json_object_array_get_idx(o, 0),
+	                           ldb_lease_fields[LDB_FIELD_SERVER_DUID].json)
+	        : NULL;
+	r = d && strlen(d) < size ? 0 : -EBADMSG;
+	if (r == 0)
+		strcpy(out, d);
+	json_object_put(o);
+	return r;
+}
+
+/* The record's text with "server-duid": duid appended after its keys. */
+static int with_duid(const MDB_val *v, const char *duid, MDB_val *out)
+{
+	const char *text = (const char *)v->mv_data + 1, *tail = "\n  }";
+	size_t len = v->mv_size - 1, tlen = strlen(tail);
+	json_object *js;
+	const char *q;
+	char *nt;
+	int n;
+
+	if (len < tlen || memcmp(text + len - tlen, tail, tlen) != 0)
+		return 1; /* not an object printed over several lines: left alone */
+	js = json_object_new_string(duid);
+	q = js ? ldb_json_libvirt_text(js) : NULL;
+	n = q ? snprintf(NULL, 0, "%.*s,\n    \"%s\": %s%s", (int)(len - tlen), text,
+	                 ldb_lease_fields[LDB_FIELD_SERVER_DUID].json, q, tail)
+	      : -1;
+	nt = n > 0 ? malloc((size_t)n + 2) : NULL;
+	if (!nt) {
+		json_object_put(js);
+		return -ENOMEM;
+	}
+	nt[0] = (char)(((const uint8_t *)v->mv_data)[0] | REC_DUID);
+	snprintf(nt + 1, (size_t)n + 1, "%.*s,\n    \"%s\": %s%s", (int)(len - tlen), text,
+	         ldb_lease_fields[LDB_FIELD_SERVER_DUID].json, q, tail);
+	json_object_put(js);
+	*out = (MDB_val){(size_t)n + 1, nt};
+	return 0;
+}
+
+/* As libvirt's helper reads the file, an IPv6 record without a server
+ * DUID gets the one known so far (the event's, else the first earlier in
+ * the file), appended after its other keys. Only while such records
+ * exist, and a DUID could be known, are the records walked. */
+static int fill_duids(struct ldb_status *s, const char *event_duid)
+{
+	char found[1024]; /* a record's DUID: libvirt's helper writes any length */
+	const char *duid = event_duid;
+	uint8_t pre[LDB_IFNAME_MAX + 1];
+	size_t plen = prefix_of(s, pre);
+	MDB_val k = {plen, pre}, v;
+	MDB_cursor *c;
+	int r;
+
+	if (s->st.v6_noduid == 0 || (!duid && s->st.v6_duid == 0))
+		return 0;
+	r = ldb_mdb_errno(mdb_cursor_open(s->txn, s->rec, &c));
+	if (r < 0)
+		return r;
+	r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_SET_RANGE));
+	for (; r == 0 && k.mv_size >= plen && memcmp(k.mv_data, pre, plen) == 0;
+	     r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_NEXT))) {
+		const uint8_t *p = v.mv_data;
+		uint8_t kb[SEQ_KEY_MAX];
+		MDB_val nv, ck;
+
+		if (v.mv_size < 1 || !(p[0] & REC_V6))
+			continue;
+		if (p[0] & REC_DUID) {
+			if (!duid &&
+			    duid_of((const char *)p + 1, v.mv_size - 1, found, sizeof(found)) == 0)
+				duid = found;
+			continue;
+		}
+		if (!duid || (r = with_duid(&v, duid, &nv)) == 1) {
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			break;
+		memcpy(kb, k.mv_data, k.mv_size);
+		ck = (MDB_val){k.mv_size, kb};
+		r = ldb_mdb_errno(mdb_cursor_put(c, &ck, &nv, MDB_CURRENT));
+		free(nv.mv_data);
+		if (r == 0) {
+			s->st.v6_noduid--;
+			s->st.v6_duid++;
+		}
+	}
+	mdb_cursor_close(c);
+	return r == -ENOENT ? 0 : r;
+}
+
+int ldb_status_record(struct ldb_status *s, const struct ldb_event *ev)
+{
+	bool make = ldb_status_makes_record(ev);
+	bool drop = ev->action == LDB_ACTION_DEL || make;
+	json_object *o;
+	int r = 0;
+
+	if (drop && ev->addr_text)
+		r = drop_ip(s, ev->addr_text);
+	if (r == 0)
+		r = fill_duids(s, ldb_status_event_duid(ev));
+	if (r == 0 && make) {
+		o = ldb_status_new_record(ev);
+		if (!o)
+			return -ENOMEM;
+		r = append_object(s, o);
+		json_object_put(o);
+	}
+	return r == 0 ? save_state(s) : r;
+}
+
+/* The file being written, through a buffer of WRITE_CHUNK bytes. */
+struct out {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	off_t written, synced;
+};
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int flush_out(struct out *o)
+{
+	int r = write_all(o->fd, o->buf, o->len);
+
+	o->written += (off_t)o->len;
+	o->len = 0;
+	if (r == 0 && o->written - o->synced >= WRITEBACK_STEP) {
+		/* Only a head start: the fsync in ldb_status_prepare() counts. */
+		(void)sync_file_range(o->fd, o->synced, o->written - o->synced,
+		                      SYNC_FILE_RANGE_WRITE);
+		o->synced = o->written;
+	}
+	return r;
+}
+
+static int put_out(struct out *o, const char *p, size_t len)
+{
+	int r = 0;
+
+	if (o->len + len > o->cap)
+		r = flush_out(o);
+	if (r == 0 && len > o->cap) { /* a record larger than the buffer */
+		o->len = 0;
+		r = write_all(o->fd, p, len);
+		o->written += (off_t)len;
+		return r;
+	}
+	if (r == 0) {
+		memcpy(o->buf + o->len, p, len);
+		o->len += len;
+	}
+	return r;
+}
+
+/* The file's text: "[\n", the records joined by ",\n", "\n]\n"; libvirt
+ * writes an empty list as "[\n\n]\n". */
+static int emit(struct ldb_status *s, struct out *o)
+{
+	uint8_t pre[LDB_IFNAME_MAX + 1];
+	size_t plen = prefix_of(s, pre);
+	MDB_val k = {plen, pre}, v;
+	MDB_cursor *c;
+	bool first = true;
+	int r;
+
+	r = put_out(o, "[\n", 2);
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_cursor_open(s->txn, s->rec, &c));
+	if (r < 0)
+		return r;
+	r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_SET_RANGE));
+	for (; r == 0 && k.mv_size >= plen && memcmp(k.mv_data, pre, plen) == 0;
+	     r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_NEXT))) {
+		if (v.mv_size < 1)
+			continue;
+		if (!first)
+			r = put_out(o, ",\n", 2);
+		if (r == 0)
+			r = put_out(o, (const char *)v.mv_data + 1, v.mv_size - 1);
+		first = false;
+	}
+	mdb_cursor_close(c);
+	if (r == -ENOENT) /* the end of the table, not only of the bridge's records */
+		r = 0;
+	return r < 0 ? r : put_out(o, "\n]\n", 3);
+}
+
+/* "<bridge>.status.XXXXXX" files are ours, left by a helper that died
+ * between creating and renaming one; writers of a bridge are serialised by
+ * the master's write transaction, so none is in progress now. */
+static void remove_stale(struct ldb_status *s)
+{
+	char prefix[LDB_IFNAME_MAX + 16];
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s.status.", s->bridge);
+	if (plen >= sizeof(prefix) || !(d = opendir(s->dir)))
+		return;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name + plen) == 6)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
+int ldb_status_prepare(struct ldb_status *s)
+{
+	struct out o = {-1, NULL, 0, WRITE_CHUNK, 0, 0};
+	struct stat st;
+	int r;
+
+	remove_stale(s);
+	snprintf(s->tmp, sizeof(s->tmp), "%s.XXXXXX", s->path);
+	o.buf = malloc(WRITE_CHUNK);
+	if (!o.buf)
+		return -ENOMEM;
+	o.fd = mkostemp(s->tmp, O_CLOEXEC);
+	if (o.fd < 0) {
+		r = -errno;
+		free(o.buf);
+		return r;
+	}
+	s->tmp_made = true;
+	r = fchmod(o.fd, 0644) < 0 ? -errno : 0;
+	if (r == 0)
+		r = emit(s, &o);
+	if (r == 0)
+		r = flush_out(&o);
+	/* Durable before the master says it is there. */
+	if (r == 0 && fsync(o.fd) < 0)
+		r = -errno;
+	if (r == 0 && fstat(o.fd, &st) < 0)
+		r = -errno;
+	if (close(o.fd) < 0 && r == 0)
+		r = -errno;
+	free(o.buf);
+	if (r == 0) {
+		s->st.prev = s->st.written;
+		s->st.written = id_of(&st);
+		r = save_state(s);
+	}
+	if (r < 0)
+		ldb_status_discard(s);
+	return r;
+}
+
+int ldb_status_install(struct ldb_status *s)
+{
+	int r = 0;
+
+	if (s->tmp_made && rename(s->tmp, s->path) < 0) {
+		r = -errno;
+		ldb_status_discard(s);
+	}
+	s->tmp_made = false;
+	return r;
+}
+
+void ldb_status_discard(struct ldb_status *s)
+{
+	if (s->tmp_made)
+		unlink(s->tmp);
+	s->tmp_made = false;
+}
+
+int ldb_status_forget(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bridge)
+{
+	char key[sizeof(LDB_META_STATUS) + sizeof(LDB_META_IMPORTED) + LDB_IFNAME_MAX];
+	const char *prefixes[] = {LDB_META_STATUS, LDB_META_IMPORTED};
+	struct ldb_status s;
+	int r;
+
+	r = ldb_status_begin(&s, txn, dbis, "/", bridge);
+	if (r == 0)
+		r = clear_prefix(&s, s.rec);
+	if (r == 0)
+		r = clear_prefix(&s, s.byip);
+	for (size_t i = 0; r == 0 && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		MDB_val k = {(size_t)snprintf(key, sizeof(key), "%s%s", prefixes[i], bridge), key};
+
+		r = ldb_mdb_errno(mdb_del(txn, dbis->meta, &k, NULL));
+		if (r == -ENOENT)
+			r = 0;
+	}
+	return r;
+}
