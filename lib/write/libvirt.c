@@ -260,48 +260,6 @@ const char *ldb_status_event_duid(const struct ldb_event *ev)
 	return ev->lease.family == AF_INET6 ? writable(ev->server_duid_text) : NULL;
 }
 
-int ldb_status_apply(json_object *arr, const struct ldb_event *ev)
-{
-	bool make = ldb_status_makes_record(ev);
-	bool drop = ev->action == LDB_ACTION_DEL || make;
-	/* Points into the event or a record that stays in arr. */
-	const char *duid = ldb_status_event_duid(ev);
-	json_object *rec;
-
-	for (size_t i = 0; i < json_object_array_length(arr);) {
-		json_object *o = json_object_array_get_idx(arr, i);
-		const char *ip = get_str(o, LDB_JSON_ADDR), *d;
-
-		if (drop && ip && strcmp(ip, ev->addr_text) == 0) {
-			if (json_object_array_del_idx(arr, i, 1) < 0)
-				return -ENOMEM;
-			continue;
-		}
-		/* As libvirt's helper reads the file, an IPv6 record without a
-		 * server DUID gets the one known so far (the event's, else the
-		 * first in the file), appended after its other keys. */
-		if (ip && strchr(ip, ':')) {
-			d = get_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json);
-			if (d && !duid)
-				duid = d;
-			else if (!d && duid &&
-			         add_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json, duid) < 0)
-				return -ENOMEM;
-		}
-		i++;
-	}
-	if (!make)
-		return 0;
-	rec = new_record(ev);
-	if (!rec)
-		return -ENOMEM;
-	if (json_object_array_add(arr, rec) < 0) {
-		json_object_put(rec);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 json_object *ldb_status_new_record(const struct ldb_event *ev)
 {
 	return new_record(ev);

@@ -49,8 +49,6 @@ bool ldb_status_makes_record(const struct ldb_event *ev);
  * into IPv6 records that lack one; NULL: none. */
 const char *ldb_status_event_duid(const struct ldb_event *ev);
 
-int ldb_status_apply(json_object *arr, const struct ldb_event *ev);
-
 /* The record libvirt's helper appends for an add/old event (keys in its
  * order; the server DUID only when the event has one). NULL when out of
  * memory. */
