@@ -39,8 +39,11 @@ static int open_tables(MDB_txn *txn, struct ldb_dbis *dbis)
 	uint8_t id[LDB_MASTER_ID_SIZE];
 	int r = ldb_master_upgrade(txn, dbis);
 
-	if (r == 0)
-		r = ldb_master_id(txn, dbis, id);
+	/* Any failure of the upgrade (a damaged record: -EBADMSG) aborts the
+	 * whole transaction: never an identity over a half-migrated layout. */
+	if (r < 0)
+		return r;
+	r = ldb_master_id(txn, dbis, id);
 	if (r == -ENOENT || r == -EBADMSG) {
 		new_id(id);
 		r = ldb_meta_put(txn, dbis, LDB_META_MASTER_ID,

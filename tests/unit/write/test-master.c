@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "store/mdb-errno.h"
 #include "tests/unit/tap.h"
@@ -42,11 +43,63 @@ static int commit_one(struct ldb_master *m, const char *val)
 	return ldb_mdb_errno(mdb_txn_commit(txn));
 }
 
+/* A layout 1 master (leases keyed by address alone, no identity) whose
+ * second lease has a damaged key, as an older helper's master after a bad
+ * restore: migrating it must fail. */
+static int make_damaged_v1(struct ldb_master *m)
+{
+	static const char *const names[2] = {"one", "two"};
+	MDB_txn *txn;
+	MDB_val mid = {strlen(LDB_META_MASTER_ID), (void *)LDB_META_MASTER_ID};
+	int r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, 0, &txn));
+
+	for (int i = 0; r == 0 && i < 2; i++) {
+		struct ldb_lease l = {
+		    .family = AF_INET,
+		    .expiry = 0,
+		    .addr = {10, 0, 0, (uint8_t)(i + 1)},
+		    .mac = ldb_str_from(i ? "52:54:00:00:00:02" : "52:54:00:00:00:01"),
+		    .hostname = ldb_str_from(names[i]),
+		    .iface = ldb_str_from("br0")};
+		uint8_t key[LDB_LEASEKEY_MAX + 2] = {0}, rec[512];
+		MDB_val k = {ldb_leasekey_of(&l, key), key}, v;
+
+		r = ldb_lease_put(txn, &m->dbis, &l);
+		if (r == 0)
+			r = ldb_mdb_errno(mdb_get(txn, m->dbis.lease, &k, &v));
+		if (r == 0 && v.mv_size > sizeof(rec))
+			r = -E2BIG;
+		if (r < 0)
+			break;
+		memcpy(rec, v.mv_data, v.mv_size);
+		v.mv_data = rec;
+		r = ldb_mdb_errno(mdb_del(txn, m->dbis.lease, &k, NULL));
+		/* Layout 1: the address key alone; the damaged one has two
+		 * bytes too many. */
+		k.mv_size = ldb_addrkey(AF_INET, l.addr, key);
+		if (i) {
+			key[k.mv_size++] = 0;
+			key[k.mv_size++] = 0;
+		}
+		if (r == 0)
+			r = ldb_mdb_errno(mdb_put(txn, m->dbis.lease, &k, &v, 0));
+	}
+	if (r == 0)
+		r = ldb_schema_put_layout(txn, &m->dbis, 1);
+	if (r == 0)
+		r = ldb_mdb_errno(mdb_del(txn, m->dbis.meta, &mid, NULL));
+	if (r < 0) {
+		mdb_txn_abort(txn);
+		return r;
+	}
+	return ldb_mdb_errno(mdb_txn_commit(txn));
+}
+
 int main(void)
 {
 	static const uint8_t zero[LDB_MASTER_ID_SIZE];
 	uint8_t id1[LDB_MASTER_ID_SIZE], id2[LDB_MASTER_ID_SIZE], id3[LDB_MASTER_ID_SIZE];
-	char dir[] = "/tmp/ldb-test-master.XXXXXX", m1[64], m2[64], cmd[128];
+	char dir[] = "/tmp/ldb-test-master.XXXXXX", m1[64], m2[64], m3[64], cmd[128];
 	struct ldb_master *m, *ro;
 	MDB_txn *txn;
 	uint64_t t;
@@ -58,6 +111,7 @@ int main(void)
 	}
 	snprintf(m1, sizeof(m1), "%s/m1", dir);
 	snprintf(m2, sizeof(m2), "%s/m2", dir);
+	snprintf(m3, sizeof(m3), "%s/m3", dir);
 
 	r = ldb_master_open_writable(m1, &m);
 	if (!ok(r == 0, "a new master")) {
@@ -99,6 +153,31 @@ int main(void)
 		mdb_txn_abort(txn);
 	ldb_master_close(ro);
 	ldb_master_close(m);
+
+	/* A failed layout migration is refused as it is, never committed
+	 * half done with an identity. */
+	r = ldb_master_open_writable(m3, &m);
+	if (r == 0) {
+		r = make_damaged_v1(m);
+		t = ldb_master_txn(m);
+		ldb_master_close(m);
+	}
+	if (!ok(r == 0, "a layout 1 master with a damaged lease key")) {
+		printf("Bail out! %s\n", strerror(-r));
+		return 1;
+	}
+	r = ldb_master_open_writable(m3, &m);
+	is_int(r, -EBADMSG, "... the writable open fails: Bad message");
+	if (r == 0)
+		ldb_master_close(m);
+	r = ldb_master_open_env(m3, MDB_RDONLY, ldb_schema_open, &ro);
+	is_int(r, 0, "... opened read-only");
+	if (r == 0) {
+		ok(ldb_master_txn(ro) == t, "... nothing committed");
+		is_int(ro->dbis.layout, 1, "... still layout 1");
+		is_int(id_of(ro, id3), -ENOENT, "... and no identity");
+		ldb_master_close(ro);
+	}
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
