@@ -367,6 +367,9 @@ static int run(int argc, char *argv[])
 		    r == -EROFS || r == -EACCES || r == -EPERM
 		        ? ": the lease is not recorded; make the master writable (init "
 		          "still prints the leases it holds)"
+		    : r == -ENOSPC || r == -EDQUOT
+		        ? ": the lease is not recorded; free space on its filesystem (init "
+		          "still prints the leases it holds)"
 		        : "");
 		return EXIT_DB;
 	}

@@ -23,9 +23,17 @@ int ldb_master_open_readonly(const char *dir, struct ldb_master **out)
 {
 	struct stat st;
 
+	int r;
+
 	if (stat(dir, &st) < 0)
 		return -errno;
-	return ldb_master_open_env(dir, MDB_RDONLY, ldb_schema_open, out);
+	r = ldb_master_open_env(dir, MDB_RDONLY, ldb_schema_open, out);
+	/* No lock file can be allocated: no writer can open the master either
+	 * (each needs it), so a read without a reader slot reads pages no one
+	 * reuses. */
+	if (r == -ENOSPC || r == -EDQUOT)
+		r = ldb_master_open_env(dir, MDB_RDONLY | MDB_NOLOCK, ldb_schema_open, out);
+	return r;
 }
 
 int ldb_master_open_nowrite(const char *dir, struct ldb_master **out)
@@ -116,6 +124,56 @@ int ldb_master_check(const char *dir)
 	return r == -EBADMSG ? -EUCLEAN : r;
 }
 
+/* liblmdb 0.9's lock file for maxreaders readers (mdb_env_setup_locks():
+ * (maxreaders - 1) reader slots of one cache line after the MDB_txninfo
+ * header of three, with POSIX robust mutexes on Linux): 8192 bytes for the
+ * default 126. A bigger file liblmdb takes as it is (more slots); a smaller
+ * one it would ftruncate() to this, sparse. tests/unit/write/test-master.c
+ * checks the figure against the liblmdb in use. */
+#define LOCK_SLOT    64
+#define LOCK_HEADER  (3 * LOCK_SLOT)
+#define LOCK_SIZE(n) (((size_t)(n)-1) * LOCK_SLOT + LOCK_HEADER)
+
+/* liblmdb makes its lock file with ftruncate() and writes its header
+ * through a shared mapping of it (even for MDB_RDONLY): on a full
+ * filesystem that store is a SIGBUS, not an error. So the file gets its
+ * blocks first: -ENOSPC or -EDQUOT when the filesystem cannot give them.
+ * Where the file cannot be made at all (read-only filesystem, no
+ * permission) liblmdb says so itself: 0. An existing file is allocated at
+ * its own size, never resized (other processes have it mapped). */
+static int lock_file_ready(const char *dir, MDB_env *env)
+{
+	char path[PATH_MAX];
+	unsigned readers = 0;
+	struct stat st;
+	off_t want;
+	int fd, n, r;
+
+	n = snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return errno == ENOSPC || errno == EDQUOT ? -errno : 0;
+	r = mdb_env_get_maxreaders(env, &readers) == 0 && readers > 0 ? 0 : -EINVAL;
+	if (r == 0 && fstat(fd, &st) < 0)
+		r = -errno;
+	if (r == 0 && !S_ISREG(st.st_mode))
+		r = -EINVAL;
+	if (r < 0)
+		goto out;
+	want = st.st_size > 0 ? st.st_size : (off_t)LOCK_SIZE(readers);
+	if ((off_t)st.st_blocks * 512 < want) {
+		r = -posix_fallocate(fd, 0, want);
+		/* No fallocate here and none emulated: liblmdb as before. */
+		if (r == -EOPNOTSUPP || r == -ENOSYS || r == -EINVAL)
+			r = 0;
+	}
+out:
+	close(fd);
+	return r;
+}
+
 int ldb_master_open_env(const char *dir, unsigned env_flags,
                         int (*open_tables)(MDB_txn *txn, struct ldb_dbis *dbis),
                         struct ldb_master **out)
@@ -143,6 +201,8 @@ int ldb_master_open_env(const char *dir, unsigned env_flags,
 	r = ldb_mdb_errno(mdb_env_set_maxdbs(m->env, LDB_MAXDBS));
 	if (r == 0)
 		r = ldb_mdb_errno(mdb_env_set_mapsize(m->env, MASTER_MAPSIZE));
+	if (r == 0 && !(env_flags & MDB_NOLOCK))
+		r = lock_file_ready(dir, m->env);
 	if (r == 0)
 		r = ldb_mdb_errno(mdb_env_open(m->env, dir, env_flags, 0600));
 	if (r < 0)

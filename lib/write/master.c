@@ -66,9 +66,10 @@ int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err)
 
 	*rw_err = 0;
 	r = ldb_secure_dir(dir, 0700, S_IWGRP | S_IWOTH);
-	/* mkdir() says EEXIST before EROFS: a missing directory it could
-	 * not make means there is no master. */
-	if (r == -EROFS || r == -EACCES)
+	/* mkdir() says EEXIST before EROFS or ENOSPC: a missing directory it
+	 * could not make (read-only or full filesystem, no permission, no
+	 * quota) means there is no master. */
+	if (r == -EROFS || r == -EACCES || r == -ENOSPC || r == -EDQUOT)
 		return lstat(dir, &st) < 0 && errno == ENOENT ? -ENOENT : r;
 	if (r < 0)
 		return r;

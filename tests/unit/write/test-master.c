@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "store/mdb-errno.h"
 #include "tests/unit/tap.h"
@@ -101,6 +102,7 @@ int main(void)
 	uint8_t id1[LDB_MASTER_ID_SIZE], id2[LDB_MASTER_ID_SIZE], id3[LDB_MASTER_ID_SIZE];
 	char dir[] = "/tmp/ldb-test-master.XXXXXX", m1[64], m2[64], m3[64], cmd[128];
 	struct ldb_master *m, *ro;
+	struct stat st;
 	MDB_txn *txn;
 	uint64_t t;
 	int r;
@@ -122,6 +124,15 @@ int main(void)
 	ok(memcmp(id1, zero, sizeof(zero)) != 0, "... not all zero");
 	t = ldb_master_txn(m);
 	ldb_master_close(m);
+	/* The lock file was allocated before liblmdb mapped it, at the size
+	 * liblmdb wants: had it wanted more, it would have grown the file
+	 * sparse (a SIGBUS on a full filesystem). */
+	snprintf(cmd, sizeof(cmd), "%s/lock.mdb", m1);
+	r = stat(cmd, &st) < 0 ? -errno : 0;
+	is_int(r, 0, "... has a lock file");
+	ok(r == 0 && st.st_size > 0 && (off_t)st.st_blocks * 512 >= st.st_size,
+	   "... with a block behind every byte (%lld bytes, %lld blocks)", (long long)st.st_size,
+	   (long long)st.st_blocks);
 	r = ldb_master_open_writable(m1, &m);
 	is_int(r == 0 ? id_of(m, id2) : r, 0, "reopened");
 	ok(memcmp(id1, id2, sizeof(id1)) == 0, "... the same identity");
