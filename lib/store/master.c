@@ -65,6 +65,18 @@ int ldb_master_id(MDB_txn *txn, const struct ldb_dbis *dbis, uint8_t id[LDB_MAST
 	return 0;
 }
 
+void ldb_master_source(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_counter_source *s)
+{
+	struct ldb_str v;
+
+	memset(s, 0, sizeof(*s));
+	s->txn = mdb_txn_id(txn);
+	if (ldb_master_id(txn, dbis, s->master_id) < 0)
+		memset(s->master_id, 0, sizeof(s->master_id));
+	if (ldb_meta_get(txn, dbis, LDB_META_PUBLICATION, &v) == 0 && v.len == sizeof(s->mark))
+		memcpy(s->mark, v.p, sizeof(s->mark));
+}
+
 /* The snapshots' rule on the data file: its meta pages must be readable
  * and every page they claim inside the file. */
 static int check_data(int fd)

@@ -18,7 +18,7 @@
  * master a published snapshot came from. Never blocks (init runs at boot,
  * maybe before the kernel's pool is ready): without getrandom() bytes,
  * the clocks and the pid. */
-static void new_id(uint8_t id[LDB_MASTER_ID_SIZE])
+void ldb_master_new_id(uint8_t id[LDB_MASTER_ID_SIZE])
 {
 	struct timespec rt, mono;
 	uint64_t mix[2];
@@ -45,7 +45,7 @@ static int open_tables(MDB_txn *txn, struct ldb_dbis *dbis)
 		return r;
 	r = ldb_master_id(txn, dbis, id);
 	if (r == -ENOENT || r == -EBADMSG) {
-		new_id(id);
+		ldb_master_new_id(id);
 		r = ldb_meta_put(txn, dbis, LDB_META_MASTER_ID,
 		                 (struct ldb_str){(const char *)id, sizeof(id)});
 	}

@@ -13,6 +13,10 @@
  * write bit. */
 int ldb_master_open_writable(const char *dir, struct ldb_master **out);
 
+/* LDB_MASTER_ID_SIZE bytes no other master or publication has (an
+ * identity, a publication mark): random, never blocking. */
+void ldb_master_new_id(uint8_t id[LDB_MASTER_ID_SIZE]);
+
 /* For init, which must print the leases whenever the master can be read:
  * the writable open, else, when the directory is the writer's own but the
  * master cannot be written (a read-only filesystem, a full one, a lock
