@@ -747,6 +747,13 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
 			    src->txn, need);
 			break;
 		case LDB_SOURCE_DIVERGED:
+			if (src->txn < self.txn) {
+				say(rep, FAIL, "snapshot fresh",
+				    "the master has changes the snapshot lacks (a failed "
+				    "publication? disk full? or the master was restored from a "
+				    "backup); the next event republishes in full");
+				break;
+			}
 			say(rep, FAIL, "snapshot fresh",
 			    "the snapshot shows a state this master's history does not hold "
 			    "(published at transaction %" PRIu64 " by another copy of it: the "

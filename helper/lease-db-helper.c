@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <time.h>
 
@@ -27,6 +28,7 @@
 #include "store/mdb-errno.h"
 #include "store/snapshot.h"
 #include "store/tables.h"
+#include "write/dirs.h"
 #include "write/failure.h"
 #include "write/master.h"
 #include "write/publish.h"
@@ -228,6 +230,7 @@ static int run_init(struct ldb_event *ev)
 	struct ldb_event_kept kept;
 	char why[PATH_MAX + 64];
 	uint64_t txnid = 0;
+	uid_t owner;
 	int r, rw_err;
 
 	r = ldb_master_open_init(dir, &m, &rw_err);
@@ -254,11 +257,22 @@ static int run_init(struct ldb_event *ev)
 		    dir, LDB_LAYOUT_VERSION);
 		return EXIT_DB;
 	}
+	if (r == -EPERM || r == -ELOOP || r == -ENOTDIR) {
+		ldb_secure_dir_why(dir, r, why, sizeof(why));
+		ldb_report_error("master database directory refused: %s", why);
+		return EXIT_DB;
+	}
 	if (r < 0) {
 		ldb_report_error("master database %s: %s", dir, strerror(-r));
 		return EXIT_DB;
 	}
-	if (rw_err) {
+	if (rw_err == -EPERM && ldb_dir_foreign_owner(dir, S_IWGRP | S_IWOTH, &owner)) {
+		fprintf(stderr,
+		        PROG ": master database %s belongs to uid %u (dnsmasq's --dhcp-scriptuser "
+		             "runs events as that user): printing its leases read-only; that "
+		             "user's events record and publish\n",
+		        dir, (unsigned)owner);
+	} else if (rw_err) {
 		fprintf(stderr,
 		        PROG ": warning: master database %s cannot be written (%s): printing its "
 		             "leases read-only; nothing recorded or published, and add/old/del "
@@ -361,10 +375,16 @@ static int run(int argc, char *argv[])
 		    ldb_master_dir(), LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
 		return EXIT_DB;
 	}
+	if (r == -EPERM || r == -ELOOP || r == -ENOTDIR) {
+		ldb_secure_dir_why(ldb_master_dir(), r, why, sizeof(why));
+		ldb_report_error("master database directory refused: %s; the lease is not recorded",
+		                 why);
+		return EXIT_DB;
+	}
 	if (r < 0) {
 		ldb_report_error(
 		    "master database %s: %s%s", ldb_master_dir(), strerror(-r),
-		    r == -EROFS || r == -EACCES || r == -EPERM
+		    r == -EROFS || r == -EACCES
 		        ? ": the lease is not recorded; make the master writable (init "
 		          "still prints the leases it holds)"
 		    : r == -ENOSPC || r == -EDQUOT

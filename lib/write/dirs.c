@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,4 +23,35 @@ int ldb_secure_dir(const char *path, mode_t mode, mode_t forbidden)
 	if (st.st_uid != geteuid() || (st.st_mode & forbidden))
 		return -EPERM;
 	return 0;
+}
+
+void ldb_secure_dir_why(const char *path, int r, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (r == -ELOOP)
+		snprintf(buf, size, "%s is a symbolic link: use the directory itself", path);
+	else if (r == -ENOTDIR)
+		snprintf(buf, size, "%s is not a directory: remove it or point elsewhere", path);
+	else if (r != -EPERM || lstat(path, &st) < 0)
+		snprintf(buf, size, "%s: %s", path, strerror(-r));
+	else if (st.st_uid != geteuid())
+		snprintf(buf, size,
+		         "%s belongs to uid %u, not to uid %u that runs this: chown %u %s (or "
+		         "run as its owner)",
+		         path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+	else
+		snprintf(buf, size, "%s has mode %04o, writable by others: chmod go-w %s", path,
+		         (unsigned)(st.st_mode & 07777), path);
+}
+
+bool ldb_dir_foreign_owner(const char *path, mode_t forbidden, uid_t *owner)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid == 0 ||
+	    (st.st_mode & forbidden))
+		return false;
+	*owner = st.st_uid;
+	return true;
 }

@@ -62,6 +62,7 @@ int ldb_master_open_writable(const char *dir, struct ldb_master **out)
 int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err)
 {
 	struct stat st;
+	uid_t owner;
 	int r;
 
 	*rw_err = 0;
@@ -71,6 +72,13 @@ int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err)
 	 * quota) means there is no master. */
 	if (r == -EROFS || r == -EACCES || r == -ENOSPC || r == -EDQUOT)
 		return lstat(dir, &st) < 0 && errno == ENOENT ? -ENOENT : r;
+	/* Root's init, the events run by another user (dnsmasq's
+	 * --dhcp-scriptuser): that user's master is read as it is, without
+	 * LMDB's lock file, which root must neither create nor take over. */
+	if (r == -EPERM && ldb_dir_foreign_owner(dir, S_IWGRP | S_IWOTH, &owner)) {
+		*rw_err = r;
+		return ldb_master_open_env(dir, MDB_RDONLY | MDB_NOLOCK, ldb_schema_open, out);
+	}
 	if (r < 0)
 		return r;
 	r = ldb_master_open_env(dir, 0, open_tables, out);

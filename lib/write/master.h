@@ -22,9 +22,12 @@ void ldb_master_new_id(uint8_t id[LDB_MASTER_ID_SIZE]);
  * master cannot be written (a read-only filesystem, a full one, a lock
  * file it may not open), ldb_master_open_nowrite(). *rw_err gets the
  * writable open's error (0 when it succeeded: the master is writable).
- * -ENOENT when there is no master and none can be made. A directory that
- * fails ldb_secure_dir()'s checks and a newer layout are refused as for
- * the writable open. */
+ * -ENOENT when there is no master and none can be made. Run as root on a
+ * directory that passes ldb_secure_dir()'s checks but belongs to another
+ * user (dnsmasq's --dhcp-scriptuser runs events as that user, init as
+ * root): read without LMDB's lock file (MDB_NOLOCK), nothing created in
+ * it, *rw_err -EPERM. A directory that fails the other checks and a newer
+ * layout are refused as for the writable open. */
 int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err);
 
 #endif

@@ -527,6 +527,12 @@ int ldb_publish_why(struct ldb_master *m, const char *path, uint64_t need_txn, c
 		return lockfd;
 	snprintf(why, whysize, "the snapshot directory %s", dir);
 	r = ldb_secure_dir(dir, 0755, S_IWGRP | S_IWOTH);
+	if (r == -EPERM || r == -ELOOP || r == -ENOTDIR) {
+		char how[PATH_MAX + 128];
+
+		ldb_secure_dir_why(dir, r, how, sizeof(how));
+		snprintf(why, whysize, "the snapshot directory: %s", how);
+	}
 	if (r < 0)
 		goto out_lock;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
