@@ -154,7 +154,7 @@ static int print_master(struct ldb_master *m, const struct ldb_event *ev, FILE *
  * printed at once. */
 static int print_init(struct ldb_master *m, const struct ldb_event *ev, bool unlocked)
 {
-	uint64_t txnid;
+	uint64_t txnid = 0;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -168,10 +168,14 @@ static int print_init(struct ldb_master *m, const struct ldb_event *ev, bool unl
 		mem = open_memstream(&buf, &len);
 		if (!mem)
 			return -errno;
+		txnid = 0;
 		r = print_master(m, ev, mem, &txnid);
 		if (fclose(mem) == EOF && r == 0)
 			r = -errno;
-		if (r == 0 && !ldb_master_read_stable(m, txnid))
+		/* A page reused under the read makes it fail as well as lie
+		 * (MDB_PAGE_NOTFOUND, MDB_CORRUPTED, a record that does not
+		 * decode): either way an unstable read is taken again. */
+		if (r != -ENOMEM && !ldb_master_read_stable(m, txnid))
 			r = -EAGAIN;
 		if (r == 0 && fwrite(buf, 1, len, stdout) != len)
 			r = -EIO;
