@@ -238,6 +238,15 @@ static int run_init(struct ldb_event *ev)
 	int r, rw_err;
 
 	r = ldb_master_open_init(dir, &m, &rw_err);
+	if (r == -ENOENT && rw_err == -EPERM &&
+	    ldb_dir_foreign_owner(dir, S_IWGRP | S_IWOTH, &owner)) {
+		fprintf(stderr,
+		        PROG ": master database directory %s belongs to uid %u (dnsmasq's "
+		             "--dhcp-scriptuser runs events as that user) and holds no master yet: "
+		             "no lease to give\n",
+		        dir, (unsigned)owner);
+		return 0;
+	}
 	if (r == -ENOENT) {
 		fprintf(stderr,
 		        PROG ": warning: no master database in %s and none can be made there: "
