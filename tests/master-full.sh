@@ -83,4 +83,19 @@ check "... with a warning" grep -q 'no master database in .* none can be made' "
 out=$(dump -m 2>&1)
 ok_if '! signalled $?' "... lease-db-dump -m is not killed"
 umount "$M"
+
+# --- the same with the lock file there: liblmdb makes data.mdb, cannot ----
+# write its meta pages, and an empty data.mdb would be "damaged" for ever.
+mount -t tmpfs -o size=64k,mode=0755 tmpfs "$M" || bail "mount tmpfs"
+mkdir -m 700 "$LEASE_DB_DIR" && head -c 8192 /dev/zero >"$LEASE_DB_DIR/lock.mdb" &&
+	chmod 600 "$LEASE_DB_DIR/lock.mdb" || bail "making the lock file"
+fill "$M"
+out=$(helper init 2>"$T/init.err")
+is "an empty master directory with its lock file, filesystem full: init exits 0" "$?" 0
+check "... with a warning: $(cat "$T/init.err")" grep -q 'no master database in .* none can be made' "$T/init.err"
+is "... and leaves no half-made data.mdb" "$(ls "$LEASE_DB_DIR" | grep -c data.mdb)" 0
+rm -f "$M"/filler*
+DNSMASQ_LEASE_EXPIRES=$(($(now) + 3600)) helper add 52:54:00:0f:00:05 10.15.0.5 full5
+ok $? "space back: an event makes the master"
+umount "$M"
 done_testing

@@ -186,14 +186,51 @@ out:
 	return r;
 }
 
+/* A data file this process's failed open just made (liblmdb creates it,
+ * then cannot write its meta pages: a full filesystem) is empty or holds
+ * part of them, and such a master is refused as damaged for ever after.
+ * It is removed, but
+ * only while no process has the environment open: liblmdb's exclusive
+ * lock (byte 0 of lock.mdb) is free only then, and a creator holds it
+ * until its meta pages are written. Called after this process closed its
+ * environment (closing a descriptor drops its locks on the file). */
+static void discard_unborn(const char *dir)
+{
+	struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+	char path[PATH_MAX];
+	int fd, dfd, n;
+
+	n = snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (fcntl(fd, F_SETLK, &lk) == 0 && ldb_master_data_path(dir, path, sizeof(path)) == 0) {
+		dfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (dfd >= 0 && check_data(dfd) == -EBADMSG)
+			unlink(path);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	close(fd);
+}
+
 int ldb_master_open_env(const char *dir, unsigned env_flags,
                         int (*open_tables)(MDB_txn *txn, struct ldb_dbis *dbis),
                         struct ldb_master **out)
 {
+	char path[PATH_MAX];
 	struct ldb_master *m;
+	struct stat st;
 	MDB_txn *txn;
+	bool fresh;
 	int r;
 
+	r = ldb_master_data_path(dir, path, sizeof(path));
+	if (r < 0)
+		return r;
+	fresh = !(env_flags & MDB_RDONLY) && lstat(path, &st) < 0 && errno == ENOENT;
 	/* liblmdb maps whatever the file holds and faults (SIGBUS) on pages
 	 * past its end; a 0-byte file it would take for a new database. */
 	r = ldb_master_check(dir);
@@ -217,8 +254,12 @@ int ldb_master_open_env(const char *dir, unsigned env_flags,
 		r = lock_file_ready(dir, m->env);
 	if (r == 0)
 		r = ldb_mdb_errno(mdb_env_open(m->env, dir, env_flags, 0600));
-	if (r < 0)
-		goto fail_env;
+	if (r < 0) {
+		mdb_env_close(m->env);
+		if (fresh)
+			discard_unborn(dir);
+		goto fail_dir;
+	}
 
 	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, env_flags & MDB_RDONLY, &txn));
 	if (r < 0)
