@@ -691,7 +691,7 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
                          struct ldb_master **out)
 {
 	const char *dir = ldb_master_dir();
-	uint8_t id[LDB_MASTER_ID_SIZE] = {0};
+	struct ldb_counter_source self = {0};
 	char hex[2 * LDB_MASTER_ID_SIZE + 1];
 	struct ldb_master *m;
 	uint64_t txn = 0, need = 0;
@@ -715,9 +715,9 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
 		/* A failed event's record is no change a snapshot must hold. */
 		txn = mdb_txn_id(t);
 		r = ldb_failure_data_txn(t, &m->dbis, txn, &need);
-		/* No identity yet (an older helper's master): compared as all zero. */
-		if (r == 0 && ldb_master_id(t, &m->dbis, id) < 0)
-			memset(id, 0, sizeof(id));
+		/* No identity or mark yet (an older helper's master): all zero. */
+		ldb_master_source(t, &m->dbis, &self);
+		self.txn = need;
 		mdb_txn_abort(t);
 	}
 	if (r < 0) {
@@ -726,11 +726,11 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
 		return;
 	}
 	say(rep, OK, "master", "%s opens (identity %s, transaction %" PRIu64 ")", dir,
-	    idhex(id, hex), txn);
+	    idhex(self.master_id, hex), txn);
 	if (src->txn == 0)
 		say(rep, WARN, "snapshot fresh", "no publication counter found");
 	else
-		switch (ldb_source_compare(src, id, need)) {
+		switch (ldb_source_compare(src, &self)) {
 		case LDB_SOURCE_CURRENT:
 			say(rep, OK, "snapshot fresh", "contains the master's latest change");
 			break;
@@ -745,6 +745,21 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
 			    " against %" PRIu64 "): the master was restored from an older "
 			    "copy; the next event or dnsmasq's init republishes",
 			    src->txn, need);
+			break;
+		case LDB_SOURCE_DIVERGED:
+			if (src->txn < self.txn) {
+				say(rep, FAIL, "snapshot fresh",
+				    "the master has changes the snapshot lacks (a failed "
+				    "publication? disk full? or the master was restored from a "
+				    "backup); the next event republishes in full");
+				break;
+			}
+			say(rep, FAIL, "snapshot fresh",
+			    "the snapshot shows a state this master's history does not hold "
+			    "(published at transaction %" PRIu64 " by another copy of it: the "
+			    "master was restored from a backup; or the last publication failed); "
+			    "the next event or dnsmasq's init republishes",
+			    src->txn);
 			break;
 		case LDB_SOURCE_OTHER:
 			say(rep, FAIL, "snapshot fresh",

@@ -84,6 +84,19 @@ static int fail(const char *what, const char *file, int r)
 	return EXIT_DB;
 }
 
+/* fail() for opening the master in dir: a directory the writer's checks
+ * refused is named with the check and its fix. */
+static int fail_master_dir(const char *what, const char *dir, int r)
+{
+	char why[PATH_MAX + 256];
+
+	if (r != -EPERM && r != -ELOOP && r != -ENOTDIR)
+		return fail(what, dir, r);
+	ldb_secure_dir_why(dir, r, why, sizeof(why));
+	fprintf(stderr, PROG ": %s %s: %s: %s\n", what, dir, strerror(-r), why);
+	return EXIT_DB;
+}
+
 /* Open the master to change it: a damaged one is named with the way back. */
 static int open_master(struct ldb_master **m)
 {
@@ -109,7 +122,7 @@ static int open_master(struct ldb_master **m)
 		return EXIT_DB;
 	}
 	if (r < 0)
-		return fail("master database", ldb_master_dir(), r);
+		return fail_master_dir("master database", ldb_master_dir(), r);
 	return 0;
 }
 
@@ -506,7 +519,7 @@ static int build(struct sources *s, const char *dir)
 
 	r = ldb_master_open_writable(dir, &m);
 	if (r < 0)
-		return fail("creating a master in", dir, r);
+		return fail_master_dir("creating a master in", dir, r);
 	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, 0, &txn));
 	if (r < 0) {
 		ex = fail("creating a master in", dir, r);

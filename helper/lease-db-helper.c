@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <time.h>
 
@@ -27,6 +28,7 @@
 #include "store/mdb-errno.h"
 #include "store/snapshot.h"
 #include "store/tables.h"
+#include "write/dirs.h"
 #include "write/failure.h"
 #include "write/master.h"
 #include "write/publish.h"
@@ -152,7 +154,7 @@ static int print_master(struct ldb_master *m, const struct ldb_event *ev, FILE *
  * printed at once. */
 static int print_init(struct ldb_master *m, const struct ldb_event *ev, bool unlocked)
 {
-	uint64_t txnid;
+	uint64_t txnid = 0;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -166,10 +168,14 @@ static int print_init(struct ldb_master *m, const struct ldb_event *ev, bool unl
 		mem = open_memstream(&buf, &len);
 		if (!mem)
 			return -errno;
+		txnid = 0;
 		r = print_master(m, ev, mem, &txnid);
 		if (fclose(mem) == EOF && r == 0)
 			r = -errno;
-		if (r == 0 && !ldb_master_read_stable(m, txnid))
+		/* A page reused under the read makes it fail as well as lie
+		 * (MDB_PAGE_NOTFOUND, MDB_CORRUPTED, a record that does not
+		 * decode): either way an unstable read is taken again. */
+		if (r != -ENOMEM && !ldb_master_read_stable(m, txnid))
 			r = -EAGAIN;
 		if (r == 0 && fwrite(buf, 1, len, stdout) != len)
 			r = -EIO;
@@ -228,9 +234,19 @@ static int run_init(struct ldb_event *ev)
 	struct ldb_event_kept kept;
 	char why[PATH_MAX + 64];
 	uint64_t txnid = 0;
+	uid_t owner;
 	int r, rw_err;
 
 	r = ldb_master_open_init(dir, &m, &rw_err);
+	if (r == -ENOENT && rw_err == -EPERM &&
+	    ldb_dir_foreign_owner(dir, S_IWGRP | S_IWOTH, &owner)) {
+		fprintf(stderr,
+		        PROG ": master database directory %s belongs to uid %u (dnsmasq's "
+		             "--dhcp-scriptuser runs events as that user) and holds no master yet: "
+		             "no lease to give\n",
+		        dir, (unsigned)owner);
+		return 0;
+	}
 	if (r == -ENOENT) {
 		fprintf(stderr,
 		        PROG ": warning: no master database in %s and none can be made there: "
@@ -254,11 +270,22 @@ static int run_init(struct ldb_event *ev)
 		    dir, LDB_LAYOUT_VERSION);
 		return EXIT_DB;
 	}
+	if (r == -EPERM || r == -ELOOP || r == -ENOTDIR) {
+		ldb_secure_dir_why(dir, r, why, sizeof(why));
+		ldb_report_error("master database directory refused: %s", why);
+		return EXIT_DB;
+	}
 	if (r < 0) {
 		ldb_report_error("master database %s: %s", dir, strerror(-r));
 		return EXIT_DB;
 	}
-	if (rw_err) {
+	if (rw_err == -EPERM && ldb_dir_foreign_owner(dir, S_IWGRP | S_IWOTH, &owner)) {
+		fprintf(stderr,
+		        PROG ": master database %s belongs to uid %u (dnsmasq's --dhcp-scriptuser "
+		             "runs events as that user): printing its leases read-only; that "
+		             "user's events record and publish\n",
+		        dir, (unsigned)owner);
+	} else if (rw_err) {
 		fprintf(stderr,
 		        PROG ": warning: master database %s cannot be written (%s): printing its "
 		             "leases read-only; nothing recorded or published, and add/old/del "
@@ -362,11 +389,20 @@ static int run(int argc, char *argv[])
 		    ldb_master_dir(), LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
 		return EXIT_DB;
 	}
+	if (r == -EPERM || r == -ELOOP || r == -ENOTDIR) {
+		ldb_secure_dir_why(ldb_master_dir(), r, why, sizeof(why));
+		ldb_report_error("master database directory refused: %s; the lease is not recorded",
+		                 why);
+		return EXIT_DB;
+	}
 	if (r < 0) {
 		ldb_report_error(
 		    "master database %s: %s%s", ldb_master_dir(), strerror(-r),
-		    r == -EROFS || r == -EACCES || r == -EPERM
+		    r == -EROFS || r == -EACCES
 		        ? ": the lease is not recorded; make the master writable (init "
+		          "still prints the leases it holds)"
+		    : r == -ENOSPC || r == -EDQUOT
+		        ? ": the lease is not recorded; free space on its filesystem (init "
 		          "still prints the leases it holds)"
 		        : "");
 		return EXIT_DB;

@@ -67,14 +67,8 @@ ns_dhclient() {
 	else
 		printf 'send fqdn.fqdn "%s";\n' "$name" >"$T/dh6.conf"
 	fi
-	local rc
 	timeout 40 ip netns exec "$NS_C" dhclient -"$fam" -1 -cf "$T/dh$fam.conf" -sf "$T/dhclient-script" \
 		-pf "$T/dh$fam.pid" -lf "$T/dh$fam.leases" "$@" "${NS_ID}b" 2>>"$T/dhclient.log"
-	rc=$?
-	# dhclient stays in the background once it has a lease, and the next
-	# call overwrites its pid file: ns_down kills every one of them.
-	[ -s "$T/dh$fam.pid" ] && cat "$T/dh$fam.pid" >>"$T/dhclients"
-	return $rc
 }
 
 # Wait until dnsmasq has run the helper for everything it queued.
@@ -92,10 +86,10 @@ ns_down() {
 	for f in "$T"/dh4.pid "$T"/dh6.pid; do
 		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
-	# Only a dhclient of this test: a pid may have been reused since.
-	[ -s "$T/dhclients" ] && for p in $(sort -u "$T/dhclients"); do
-		grep -qs "$T/" "/proc/$p/cmdline" && kill "$p" 2>/dev/null
-	done
+	# dhclient stays in the background once it has a lease, and each call
+	# overwrites the pid file (after its parent has returned): every
+	# dhclient naming this test's files goes.
+	pkill -f "dhclient .*$T/" 2>/dev/null
 	ip netns del "$NS_C" 2>/dev/null
 	ip netns del "$NS_S" 2>/dev/null
 	return 0

@@ -116,11 +116,14 @@ void ldb_counter_source(const struct ldb_counter *g, struct ldb_counter_source *
 	for (int i = 0; i < 64; i++) {
 		uint64_t s1 = LOAD(&g->seq), s2;
 
-		s->txn = LOAD(&g->txn);
 		if (s1 & 1)
 			continue;
-		for (size_t j = 0; j < LDB_MASTER_ID_SIZE; j++)
+		/* txn inside the window: the pair is one publication's. */
+		s->txn = __atomic_load_n(&g->txn, __ATOMIC_RELAXED);
+		for (size_t j = 0; j < LDB_MASTER_ID_SIZE; j++) {
 			s->master_id[j] = __atomic_load_n(&g->master_id[j], __ATOMIC_RELAXED);
+			s->mark[j] = __atomic_load_n(&g->mark[j], __ATOMIC_RELAXED);
+		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		s2 = __atomic_load_n(&g->seq, __ATOMIC_RELAXED);
 		if (s1 == s2)
@@ -131,14 +134,15 @@ void ldb_counter_source(const struct ldb_counter *g, struct ldb_counter_source *
 }
 
 enum ldb_source_state ldb_source_compare(const struct ldb_counter_source *pub,
-                                         const uint8_t master_id[LDB_MASTER_ID_SIZE],
-                                         uint64_t master_txn)
+                                         const struct ldb_counter_source *master)
 {
-	if (memcmp(pub->master_id, master_id, LDB_MASTER_ID_SIZE) != 0)
+	if (memcmp(pub->master_id, master->master_id, LDB_MASTER_ID_SIZE) != 0)
 		return LDB_SOURCE_OTHER;
-	if (pub->txn > master_txn)
+	if (pub->txn > master->txn)
 		return LDB_SOURCE_AHEAD;
-	return pub->txn == master_txn ? LDB_SOURCE_CURRENT : LDB_SOURCE_BEHIND;
+	if (memcmp(pub->mark, master->mark, LDB_MASTER_ID_SIZE) != 0)
+		return LDB_SOURCE_DIVERGED;
+	return pub->txn == master->txn ? LDB_SOURCE_CURRENT : LDB_SOURCE_BEHIND;
 }
 
 void ldb_counter_read(const struct ldb_counter *g, struct ldb_counter_reading *v)

@@ -40,12 +40,22 @@ struct ldb_counter {
 	/* The master the published snapshot came from (meta master-id); all
 	 * zero: unknown (a counter written before masters had an identity). */
 	uint8_t master_id[LDB_MASTER_ID_SIZE];
+	/* The publication's mark in that master (meta publication); all zero:
+	 * none (an older writer's counter, or a copy whose exact transaction
+	 * is unknown). Added after master_id: an older reader, which never
+	 * looks past it, reads a newer file, and a newer reader reads an
+	 * older file's zeros (the file is LDB_COUNTER_SIZE bytes either way). */
+	uint8_t mark[LDB_MASTER_ID_SIZE];
+	/* txn (above) is written under seq too since the mark came: a reader
+	 * takes (master_id, mark, txn) from one publication. */
 };
 
-/* Where the published snapshot came from: which master, and the master
- * transaction it contains at least. */
+/* Where a snapshot came from, or a master's state to compare with it:
+ * which master, the publication's mark, and the master transaction (the
+ * snapshot contains at least). */
 struct ldb_counter_source {
 	uint8_t master_id[LDB_MASTER_ID_SIZE];
+	uint8_t mark[LDB_MASTER_ID_SIZE];
 	uint64_t txn;
 };
 
@@ -56,10 +66,14 @@ struct ldb_counter_source {
  * by an older one (a restored backup). Only CURRENT (and BEHIND, for a
  * change it already holds) means the snapshot shows this master. */
 enum ldb_source_state {
-	LDB_SOURCE_CURRENT, /* this master, its latest transaction */
-	LDB_SOURCE_BEHIND,  /* this master, an older transaction */
-	LDB_SOURCE_AHEAD,   /* this master's identity, a newer transaction: restored */
-	LDB_SOURCE_OTHER,   /* another master (deleted and created again, replaced) */
+	LDB_SOURCE_CURRENT,  /* this master, its latest transaction */
+	LDB_SOURCE_BEHIND,   /* this master, an older transaction */
+	LDB_SOURCE_AHEAD,    /* this master's identity, a newer transaction: restored */
+	LDB_SOURCE_DIVERGED, /* this master's identity, not its mark: a state the
+	                        master's history no longer holds (restored from a
+	                        backup), or a publication that failed after it
+	                        marked the master */
+	LDB_SOURCE_OTHER,    /* another master (deleted and created again, replaced) */
 };
 
 /* What a reader learns from the counter file at one moment. */
@@ -93,11 +107,11 @@ uint64_t ldb_counter_base(const struct ldb_counter *g);
 /* The published snapshot's source, read consistently. */
 void ldb_counter_source(const struct ldb_counter *g, struct ldb_counter_source *s);
 
-/* Compare the published snapshot's source with a master (its identity,
- * all zero when it has none, and its latest transaction). */
+/* Compare the published snapshot's source with a master's state (its
+ * identity and mark, all zero when it has none, and its latest
+ * transaction: ldb_master_source()). */
 enum ldb_source_state ldb_source_compare(const struct ldb_counter_source *pub,
-                                         const uint8_t master_id[LDB_MASTER_ID_SIZE],
-                                         uint64_t master_txn);
+                                         const struct ldb_counter_source *master);
 
 /* A consistent reading of the counter and the identities it vouches for. */
 void ldb_counter_read(const struct ldb_counter *g, struct ldb_counter_reading *v);

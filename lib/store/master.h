@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "store/counter.h"
 #include "store/schema.h"
 
 struct ldb_master {
@@ -48,6 +49,11 @@ bool ldb_master_read_stable(struct ldb_master *m, uint64_t txn);
  * older helper's master, not yet opened by this one), -EBADMSG when it is
  * malformed. */
 int ldb_master_id(MDB_txn *txn, const struct ldb_dbis *dbis, uint8_t id[LDB_MASTER_ID_SIZE]);
+
+/* The master's state as txn sees it, to compare with the counter file's
+ * (ldb_source_compare()): its identity and last publication mark (each
+ * all zero when it has none or a malformed one) and txn's id. */
+void ldb_master_source(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_counter_source *s);
 
 /* Open the environment in dir with env_flags and its tables through
  * open_tables (ldb_schema_open, or the writer's ldb_schema_create). The

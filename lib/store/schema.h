@@ -80,6 +80,15 @@ extern const struct ldb_table ldb_tables[LDB_NTABLES];
 #define LDB_META_MASTER_ID "master-id"
 #define LDB_MASTER_ID_SIZE 16
 
+/* Meta key: the last publication's mark, LDB_MASTER_ID_SIZE random bytes
+ * the publisher writes into the master in the transaction its snapshot
+ * shows (write/publish.c); the counter file records it beside the
+ * transaction id. A master restored from a backup can reach the very
+ * transaction id a snapshot of its lost history was published at, never
+ * its mark: (master-id, mark, transaction) names one state of one
+ * master. */
+#define LDB_META_PUBLICATION "publication"
+
 /* Meta key prefix: "failure:<iface>" holds the helper's last failed event
  * on that interface ("failure:" alone: an event that named none) until
  * the next success (store/failure.h has the value's format). */

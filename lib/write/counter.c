@@ -31,9 +31,8 @@ static void store_id(struct ldb_fileid *dst, const struct ldb_fileid *src)
 	__atomic_store_n(&dst->ctime_nsec, src->ctime_nsec, __ATOMIC_RELAXED);
 }
 
-void ldb_counter_publish(struct ldb_counter *g, const uint8_t master_id[LDB_MASTER_ID_SIZE],
-                         uint64_t txn, const struct ldb_fileid *base,
-                         const struct ldb_fileid *delta)
+void ldb_counter_publish(struct ldb_counter *g, const struct ldb_counter_source *src,
+                         const struct ldb_fileid *base, const struct ldb_fileid *delta)
 {
 	static const struct ldb_fileid none;
 
@@ -42,9 +41,11 @@ void ldb_counter_publish(struct ldb_counter *g, const uint8_t master_id[LDB_MAST
 	if (base)
 		store_id(&g->vbase, base);
 	store_id(&g->vdelta, delta ? delta : &none);
-	for (size_t i = 0; i < LDB_MASTER_ID_SIZE; i++)
-		__atomic_store_n(&g->master_id[i], master_id[i], __ATOMIC_RELAXED);
+	for (size_t i = 0; i < LDB_MASTER_ID_SIZE; i++) {
+		__atomic_store_n(&g->master_id[i], src->master_id[i], __ATOMIC_RELAXED);
+		__atomic_store_n(&g->mark[i], src->mark[i], __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&g->txn, src->txn, __ATOMIC_RELAXED);
 	STORE(&g->seq, LOAD(&g->seq) + 1);
-	STORE(&g->txn, txn);
 	__atomic_add_fetch(&g->gen, 1, __ATOMIC_RELEASE);
 }

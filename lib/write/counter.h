@@ -15,10 +15,9 @@ void ldb_counter_init(struct ldb_counter *g);
 void ldb_counter_set_base(struct ldb_counter *g, uint64_t base_id);
 
 /* Record what was verified and renamed into place and where it came from
- * (master_id, txn), then bump the generation. delta NULL: a new base, and
- * no delta applies any more. */
-void ldb_counter_publish(struct ldb_counter *g, const uint8_t master_id[LDB_MASTER_ID_SIZE],
-                         uint64_t txn, const struct ldb_fileid *base,
-                         const struct ldb_fileid *delta);
+ * (src: master identity, publication mark, transaction), then bump the
+ * generation. delta NULL: a new base, and no delta applies any more. */
+void ldb_counter_publish(struct ldb_counter *g, const struct ldb_counter_source *src,
+                         const struct ldb_fileid *base, const struct ldb_fileid *delta);
 
 #endif

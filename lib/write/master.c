@@ -18,7 +18,7 @@
  * master a published snapshot came from. Never blocks (init runs at boot,
  * maybe before the kernel's pool is ready): without getrandom() bytes,
  * the clocks and the pid. */
-static void new_id(uint8_t id[LDB_MASTER_ID_SIZE])
+void ldb_master_new_id(uint8_t id[LDB_MASTER_ID_SIZE])
 {
 	struct timespec rt, mono;
 	uint64_t mix[2];
@@ -39,10 +39,13 @@ static int open_tables(MDB_txn *txn, struct ldb_dbis *dbis)
 	uint8_t id[LDB_MASTER_ID_SIZE];
 	int r = ldb_master_upgrade(txn, dbis);
 
-	if (r == 0)
-		r = ldb_master_id(txn, dbis, id);
+	/* Any failure of the upgrade (a damaged record: -EBADMSG) aborts the
+	 * whole transaction: never an identity over a half-migrated layout. */
+	if (r < 0)
+		return r;
+	r = ldb_master_id(txn, dbis, id);
 	if (r == -ENOENT || r == -EBADMSG) {
-		new_id(id);
+		ldb_master_new_id(id);
 		r = ldb_meta_put(txn, dbis, LDB_META_MASTER_ID,
 		                 (struct ldb_str){(const char *)id, sizeof(id)});
 	}
@@ -59,14 +62,23 @@ int ldb_master_open_writable(const char *dir, struct ldb_master **out)
 int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err)
 {
 	struct stat st;
+	uid_t owner;
 	int r;
 
 	*rw_err = 0;
 	r = ldb_secure_dir(dir, 0700, S_IWGRP | S_IWOTH);
-	/* mkdir() says EEXIST before EROFS: a missing directory it could
-	 * not make means there is no master. */
-	if (r == -EROFS || r == -EACCES)
+	/* mkdir() says EEXIST before EROFS or ENOSPC: a missing directory it
+	 * could not make (read-only or full filesystem, no permission, no
+	 * quota) means there is no master. */
+	if (r == -EROFS || r == -EACCES || r == -ENOSPC || r == -EDQUOT)
 		return lstat(dir, &st) < 0 && errno == ENOENT ? -ENOENT : r;
+	/* Root's init, the events run by another user (dnsmasq's
+	 * --dhcp-scriptuser): that user's master is read as it is, without
+	 * LMDB's lock file, which root must neither create nor take over. */
+	if (r == -EPERM && ldb_dir_foreign_owner(dir, S_IWGRP | S_IWOTH, &owner)) {
+		*rw_err = r;
+		return ldb_master_open_env(dir, MDB_RDONLY | MDB_NOLOCK, ldb_schema_open, out);
+	}
 	if (r < 0)
 		return r;
 	r = ldb_master_open_env(dir, 0, open_tables, out);

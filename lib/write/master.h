@@ -13,14 +13,21 @@
  * write bit. */
 int ldb_master_open_writable(const char *dir, struct ldb_master **out);
 
+/* LDB_MASTER_ID_SIZE bytes no other master or publication has (an
+ * identity, a publication mark): random, never blocking. */
+void ldb_master_new_id(uint8_t id[LDB_MASTER_ID_SIZE]);
+
 /* For init, which must print the leases whenever the master can be read:
  * the writable open, else, when the directory is the writer's own but the
  * master cannot be written (a read-only filesystem, a full one, a lock
  * file it may not open), ldb_master_open_nowrite(). *rw_err gets the
  * writable open's error (0 when it succeeded: the master is writable).
- * -ENOENT when there is no master and none can be made. A directory that
- * fails ldb_secure_dir()'s checks and a newer layout are refused as for
- * the writable open. */
+ * -ENOENT when there is no master and none can be made. Run as root on a
+ * directory that passes ldb_secure_dir()'s checks but belongs to another
+ * user (dnsmasq's --dhcp-scriptuser runs events as that user, init as
+ * root): read without LMDB's lock file (MDB_NOLOCK), nothing created in
+ * it, *rw_err -EPERM. A directory that fails the other checks and a newer
+ * layout are refused as for the writable open. */
 int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err);
 
 #endif

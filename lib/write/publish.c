@@ -19,6 +19,7 @@
 #include "store/verify.h"
 #include "write/counter.h"
 #include "write/dirs.h"
+#include "write/master.h"
 #include "write/publish-policy.h"
 #include "write/publish.h"
 #include "write/tables.h"
@@ -253,26 +254,29 @@ static int put_in_place(int dfd, int fd, const char *tmp, const char *name, int 
 	return 0;
 }
 
+/* The full copy, of the master as src (new_base()'s mark) names it: the
+ * copy reads the latest transaction, which is src's unless another writer
+ * committed since; then the copy shows a state the mark does not name, and
+ * the mark is left out (all zero: the next publication is a new base). */
 static int copy_snapshot(struct ldb_master *m, int dfd, const char *dir, const char *base,
-                         uint64_t *txn, struct ldb_fileid *id)
+                         struct ldb_counter_source *src, struct ldb_fileid *id)
 {
 	char tmp[NAME_MAX + 1];
-	int fd;
+	int fd, r;
 
 	fd = open_tmp(dir, base, tmp);
 	if (fd < 0)
 		return fd;
-	/* The copy below reads a transaction at least this new. */
-	*txn = ldb_master_txn(m);
-	return put_in_place(dfd, fd, tmp, base,
-	                    ldb_mdb_errno(mdb_env_copyfd2(m->env, fd, MDB_CP_COMPACT)), id);
+	r = ldb_mdb_errno(mdb_env_copyfd2(m->env, fd, MDB_CP_COMPACT));
+	if (r == 0 && ldb_master_txn(m) != src->txn)
+		memset(src->mark, 0, sizeof(src->mark));
+	return put_in_place(dfd, fd, tmp, base, r, id);
 }
 
 struct plan {
 	size_t leases, pending;
-	uint64_t base_id;                      /* 0: never made */
-	uint64_t txn;                          /* the master's latest transaction */
-	uint8_t master_id[LDB_MASTER_ID_SIZE]; /* all zero: it has none */
+	uint64_t base_id;               /* 0: never made */
+	struct ldb_counter_source self; /* the master: identity, mark, latest transaction */
 };
 
 static int read_plan(struct ldb_master *m, struct plan *p)
@@ -286,9 +290,7 @@ static int read_plan(struct ldb_master *m, struct plan *p)
 	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn));
 	if (r < 0)
 		return r;
-	p->txn = mdb_txn_id(txn);
-	if (ldb_master_id(txn, &m->dbis, p->master_id) < 0)
-		memset(p->master_id, 0, sizeof(p->master_id));
+	ldb_master_source(txn, &m->dbis, &p->self);
 	r = ldb_mdb_errno(mdb_stat(txn, m->dbis.lease, &st));
 	p->leases = st.ms_entries;
 	if (r == 0)
@@ -301,8 +303,20 @@ static int read_plan(struct ldb_master *m, struct plan *p)
 	return r;
 }
 
-/* Name the coming full copy and start counting changes afresh. */
-static int new_base(struct ldb_master *m, uint64_t *id)
+/* Mark the master with a new publication mark (meta publication) in txn,
+ * whose id the publication records: src gets the master's state as the
+ * publication will show it. */
+static int mark_publication(struct ldb_master *m, MDB_txn *txn, struct ldb_counter_source *src)
+{
+	ldb_master_source(txn, &m->dbis, src);
+	ldb_master_new_id(src->mark);
+	return ldb_meta_put(txn, &m->dbis, LDB_META_PUBLICATION,
+	                    (struct ldb_str){(const char *)src->mark, sizeof(src->mark)});
+}
+
+/* Name the coming full copy, mark the master (src) and start counting
+ * changes afresh. */
+static int new_base(struct ldb_master *m, uint64_t *id, struct ldb_counter_source *src)
 {
 	MDB_txn *txn;
 	int r;
@@ -313,6 +327,8 @@ static int new_base(struct ldb_master *m, uint64_t *id)
 	*id = mdb_txn_id(txn);
 	r = ldb_meta_put(txn, &m->dbis, LDB_META_BASE_ID,
 	                 (struct ldb_str){(const char *)id, sizeof(*id)});
+	if (r == 0)
+		r = mark_publication(m, txn, src);
 	if (r == 0)
 		r = ldb_mdb_errno(mdb_drop(txn, m->dbis.pending, 0));
 	if (r < 0) {
@@ -358,16 +374,41 @@ static int copy_pending(const MDB_val *k, const MDB_val *v, void *p)
 	return r;
 }
 
-/* The delta's content: every pending address and the whole guest tables. */
-static int fill_delta(struct ldb_master *m, MDB_env *denv, uint64_t base_id, uint64_t *txnid)
+/* Commit the transaction that marks the master for a delta. Its meta page
+ * need not reach the disk at once (MDB_NOMETASYNC: integrity kept, and the
+ * next commit syncs it): a crash that loses the mark leaves a master whose
+ * mark differs from the counter's, which only republishes. One flush per
+ * delta instead of two. */
+static int commit_mark(MDB_env *env, MDB_txn *txn)
+{
+	unsigned flags = 0;
+	int r;
+
+	if (mdb_env_get_flags(env, &flags) != 0 || (flags & MDB_NOMETASYNC))
+		return ldb_mdb_errno(mdb_txn_commit(txn));
+	mdb_env_set_flags(env, MDB_NOMETASYNC, 1);
+	r = ldb_mdb_errno(mdb_txn_commit(txn));
+	mdb_env_set_flags(env, MDB_NOMETASYNC, 0);
+	return r;
+}
+
+/* The delta's content: every pending address and the whole guest tables,
+ * read in the write transaction that marks the master (src), so the delta
+ * shows exactly the state src names. */
+static int fill_delta(struct ldb_master *m, MDB_env *denv, uint64_t base_id,
+                      struct ldb_counter_source *src, bool *in_master)
 {
 	struct delta_fill f = {.m = m};
 	int r;
 
-	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &f.mt));
+	*in_master = true;
+	r = ldb_mdb_errno(mdb_txn_begin(m->env, NULL, 0, &f.mt));
 	if (r < 0)
 		return r;
-	*txnid = mdb_txn_id(f.mt);
+	r = mark_publication(m, f.mt, src);
+	if (r < 0)
+		goto out_mt;
+	*in_master = false;
 	r = ldb_mdb_errno(mdb_txn_begin(denv, NULL, 0, &f.dt));
 	if (r < 0)
 		goto out_mt;
@@ -379,23 +420,28 @@ static int fill_delta(struct ldb_master *m, MDB_env *denv, uint64_t base_id, uin
 		r = ldb_table_walk(f.mt, m->dbis.pending, copy_pending, &f);
 	if (r == 0)
 		r = ldb_table_walk(f.mt, m->dbis.guest, copy_guest, &f);
-	if (r == 0) {
+	if (r == 0)
 		r = ldb_mdb_errno(mdb_txn_commit(f.dt));
-		goto out_mt;
+	else
+		mdb_txn_abort(f.dt);
+	if (r == 0) {
+		*in_master = true;
+		return commit_mark(m->env, f.mt);
 	}
-	mdb_txn_abort(f.dt);
 out_mt:
 	mdb_txn_abort(f.mt);
 	return r;
 }
 
 static int write_delta(struct ldb_master *m, int dfd, const char *dir, const char *base,
-                       const struct plan *p, uint64_t *txnid, struct ldb_fileid *id)
+                       const struct plan *p, struct ldb_counter_source *src, struct ldb_fileid *id,
+                       bool *in_master)
 {
 	char tmp[NAME_MAX + 1], path[PATH_MAX], dname[NAME_MAX + 1];
 	MDB_env *denv;
 	int fd, r;
 
+	*in_master = false;
 	r = ldb_delta_path(base, dname, sizeof(dname));
 	if (r < 0)
 		return r;
@@ -415,20 +461,26 @@ static int write_delta(struct ldb_master *m, int dfd, const char *dir, const cha
 		r = ldb_mdb_errno(
 		    mdb_env_open(denv, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644));
 	if (r == 0)
-		r = fill_delta(m, denv, p->base_id, txnid);
+		r = fill_delta(m, denv, p->base_id, src, in_master);
 	mdb_env_close(denv);
 	return put_in_place(dfd, fd, tmp, dname, r, id);
 }
 
+/* A new base: the master names it (a commit to the master), then the copy
+ * is written; why says which failed. */
 static int publish_full(struct ldb_master *m, int dfd, const char *dir, const char *base,
-                        struct ldb_counter *gen, uint64_t *txn, struct ldb_fileid *fid)
+                        struct ldb_counter *gen, struct ldb_counter_source *src,
+                        struct ldb_fileid *fid, char *why, size_t whysize)
 {
 	uint64_t id;
 	int r;
 
-	r = new_base(m, &id);
-	if (r == 0)
-		r = copy_snapshot(m, dfd, dir, base, txn, fid);
+	snprintf(why, whysize, "starting a new snapshot in the master %s", m->dir);
+	r = new_base(m, &id, src);
+	if (r < 0)
+		return r;
+	snprintf(why, whysize, "writing the snapshot %s/%s", dir, base);
+	r = copy_snapshot(m, dfd, dir, base, src, fid);
 	if (r < 0)
 		return r;
 	ldb_counter_set_base(gen, id);
@@ -447,7 +499,7 @@ int ldb_publish_why(struct ldb_master *m, const char *path, uint64_t need_txn, c
 {
 	char dirbuf[PATH_MAX], basebuf[PATH_MAX], genname[NAME_MAX + 1], dname[NAME_MAX + 1];
 	struct ldb_counter *gen = NULL;
-	struct ldb_counter_source pub;
+	struct ldb_counter_source pub, made;
 	enum ldb_source_state src;
 	struct ldb_fileid fid;
 	const char *dir, *base;
@@ -455,8 +507,7 @@ int ldb_publish_why(struct ldb_master *m, const char *path, uint64_t need_txn, c
 	struct ldb_publish_facts facts;
 	struct plan plan;
 	struct stat st;
-	uint64_t txn = 0;
-	bool delta, on_disk;
+	bool delta, on_disk, in_master;
 	int lockfd, dfd, r;
 
 	snprintf(why, whysize, "%s", path);
@@ -476,6 +527,12 @@ int ldb_publish_why(struct ldb_master *m, const char *path, uint64_t need_txn, c
 		return lockfd;
 	snprintf(why, whysize, "the snapshot directory %s", dir);
 	r = ldb_secure_dir(dir, 0755, S_IWGRP | S_IWOTH);
+	if (r == -EPERM || r == -ELOOP || r == -ENOTDIR) {
+		char how[PATH_MAX + 128];
+
+		ldb_secure_dir_why(dir, r, how, sizeof(how));
+		snprintf(why, whysize, "the snapshot directory: %s", how);
+	}
 	if (r < 0)
 		goto out_lock;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -497,7 +554,7 @@ int ldb_publish_why(struct ldb_master *m, const char *path, uint64_t need_txn, c
 	on_disk = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 	/* Coalesce: a writer that queued behind us may find its change already
 	 * published by our copy, but only by a copy of this very master. */
-	src = ldb_source_compare(&pub, plan.master_id, plan.txn);
+	src = ldb_source_compare(&pub, &plan.self);
 	if (ldb_publish_covered(src, pub.txn, need_txn, on_disk))
 		goto out_gen;
 
@@ -511,15 +568,18 @@ int ldb_publish_why(struct ldb_master *m, const char *path, uint64_t need_txn, c
 	};
 	ldb_publish_limits_get(&lim);
 	delta = ldb_publish_wants_delta(&facts, &lim);
-	if (delta)
-		snprintf(why, whysize, "writing the delta %s/%s", dir, dname);
-	else
-		snprintf(why, whysize, "writing the snapshot %s", path);
-	r = delta ? write_delta(m, dfd, dir, base, &plan, &txn, &fid)
-	          : publish_full(m, dfd, dir, base, gen, &txn, &fid);
+	if (delta) {
+		r = write_delta(m, dfd, dir, base, &plan, &made, &fid, &in_master);
+		if (in_master)
+			snprintf(why, whysize, "marking the master %s for the delta", m->dir);
+		else
+			snprintf(why, whysize, "writing the delta %s/%s", dir, dname);
+	} else {
+		r = publish_full(m, dfd, dir, base, gen, &made, &fid, why, whysize);
+	}
 	if (r < 0)
 		goto out_gen;
-	ldb_counter_publish(gen, plan.master_id, txn, delta ? NULL : &fid, delta ? &fid : NULL);
+	ldb_counter_publish(gen, &made, delta ? NULL : &fid, delta ? &fid : NULL);
 	/* The previous base's delta no longer applies (readers ignore it: its
 	 * base-id differs). Removed only after the bump, so a reader that
 	 * opened the old base cannot find its delta gone without noticing. */

@@ -78,17 +78,30 @@ int main(void)
 	ok(!ldb_publish_covered(LDB_SOURCE_CURRENT, 10, 10, false), "not covered: no base file");
 	ok(!ldb_publish_covered(LDB_SOURCE_CURRENT, 10, 0, true), "need_txn 0: always publish");
 
-	/* Where a snapshot comes from: identity first, then the txn. */
+	/* Where a snapshot comes from: identity first, then the txn, then the
+	 * publication's mark. */
 	{
-		struct ldb_counter_source pub = {.master_id = {1, 2, 3}, .txn = 50};
-		uint8_t same[LDB_MASTER_ID_SIZE] = {1, 2, 3}, other[LDB_MASTER_ID_SIZE] = {1, 2, 4};
+		struct ldb_counter_source pub = {.master_id = {1, 2, 3}, .mark = {7}, .txn = 50};
+		struct ldb_counter_source same = {.master_id = {1, 2, 3}, .mark = {7}, .txn = 50};
+		struct ldb_counter_source other = same, restored = same;
 
-		ok(ldb_source_compare(&pub, same, 50) == LDB_SOURCE_CURRENT, "source: current");
-		ok(ldb_source_compare(&pub, same, 60) == LDB_SOURCE_BEHIND, "source: behind");
-		ok(ldb_source_compare(&pub, same, 40) == LDB_SOURCE_AHEAD,
+		other.master_id[2] = 4;
+		restored.mark[0] = 8; /* a backup that caught up to txn 50 */
+		ok(ldb_source_compare(&pub, &same) == LDB_SOURCE_CURRENT, "source: current");
+		same.txn = 60;
+		ok(ldb_source_compare(&pub, &same) == LDB_SOURCE_BEHIND, "source: behind");
+		same.txn = 40;
+		ok(ldb_source_compare(&pub, &same) == LDB_SOURCE_AHEAD,
 		   "source: ahead of its master (restored)");
-		ok(ldb_source_compare(&pub, other, 50) == LDB_SOURCE_OTHER,
+		ok(ldb_source_compare(&pub, &other) == LDB_SOURCE_OTHER,
 		   "source: another master, whatever its txn");
+		ok(ldb_source_compare(&pub, &restored) == LDB_SOURCE_DIVERGED,
+		   "source: this master at the same txn, another mark (restored): diverged");
+		restored.txn = 60;
+		ok(ldb_source_compare(&pub, &restored) == LDB_SOURCE_DIVERGED,
+		   "... and later: still diverged");
+		ok(!ldb_publish_covered(LDB_SOURCE_DIVERGED, 50, 50, true),
+		   "diverged covers nothing");
 	}
 
 	unsetenv("LEASE_DB_DELTA_MIN");
