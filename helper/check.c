@@ -908,7 +908,8 @@ struct dnsmasqs {
  * dnsmasq of other users are listed as ignored, their files never opened. */
 static void find_dnsmasq(struct report *rep, struct dnsmasqs *all)
 {
-	char ignored[512] = "", *buf = malloc(MAX_CMDLINE), *pbuf = malloc(MAX_CMDLINE);
+	char ignored[512] = "", more_text[32] = "";
+	char *buf = malloc(MAX_CMDLINE), *pbuf = malloc(MAX_CMDLINE);
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	int nignored = 0, more = 0;
@@ -958,11 +959,13 @@ static void find_dnsmasq(struct report *rep, struct dnsmasqs *all)
 	}
 	if (errno)
 		all->cut = true;
+	if (more)
+		snprintf(more_text, sizeof(more_text), " and %d more", more);
 	if (nignored)
 		say(rep, WARN, "dnsmasq ignored",
 		    "pid %s%s: called dnsmasq but run by a user dnsmasq does not run as (root, "
 		    "nobody, dnsmasq, libvirt-dnsmasq): not believed, its files not opened",
-		    ignored, more ? " and more" : "");
+		    ignored, more_text);
 	if (all->cut)
 		say(rep, WARN, "dnsmasq",
 		    "more than %d dnsmasq instances (or /proc not fully read): only the first %d "
@@ -1131,7 +1134,7 @@ static int show_failure(const struct ldb_failure *f, void *p)
 		return 0;
 	}
 	if (!f->time || !gmtime_r(&t, &tm) ||
-	    !strftime(when, sizeof(when), "at %Y-%m-%d %H:%M:%S UTC", &tm))
+	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
 		snprintf(when, sizeof(when), "at an unknown time");
 	else
 		snprintf(when + strlen(when), sizeof(when) - strlen(when), " (%lld s ago)",

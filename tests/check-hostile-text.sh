@@ -51,7 +51,7 @@ OUT=$(LD_LIBRARY_PATH="$NSSLIB" "$DUMP" --check 2>&1)
 echo "$OUT" | cat -v | cut -c1-240 | sed 's/^/# /'
 clean "--check" "$OUT"
 check "--check shows the failure's message escaped" \
-	grep -qF "virbr0: an event failed at " <<<"$OUT"
+	grep -qF "virbr0: an event failed 20" <<<"$OUT"
 check "... with the MAC escaped" grep -qF "invalid MAC address '$ESCAPED'" <<<"$OUT"
 check "--check shows the file name escaped" grep -qF "conf-file $T/$ESCAPED.conf: " <<<"$OUT"
 JSON=$(LD_LIBRARY_PATH="$NSSLIB" "$DUMP" --check --json 2>&1)
