@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fnmatch.h>
@@ -51,12 +52,15 @@ struct report {
 __attribute__((format(printf, 4, 5))) static void say(struct report *rep, enum level lv,
                                                       const char *check, const char *fmt, ...)
 {
-	char detail[1024];
+	char raw[2048], detail[LDB_STR_SANITIZED_MAX(sizeof(raw))];
 	va_list ap;
 
+	/* Whatever the detail quotes (a failure's message, an interface, a
+	 * file or process name) is untrusted: one rule makes it printable. */
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	(void)ldb_str_sanitize(detail, sizeof(detail), ldb_str_from(raw));
 	if (lv == FAIL)
 		rep->failed++;
 	if (lv == WARN)
@@ -254,16 +258,21 @@ static const char *idhex(const uint8_t id[LDB_MASTER_ID_SIZE], char hex[2 * LDB_
 
 /* dnsmasq processes: which run lease-db-helper, whether they report
  * renewals, which interfaces they serve. Their command lines and the
- * configuration files named there are the only source, and --check runs
- * as root: a process is believed only when it runs as root or as a user
+ * configuration files named there are the only source, read in the order
+ * dnsmasq reads them (the last dhcp-script wins), and --check runs as
+ * root: a process is believed only when it runs as root or as a user
  * dnsmasq runs as, and a file is read only when it is a regular file (no
  * FIFO that blocks, no device, no link), up to a size cap. */
 
-#define MAX_DNSMASQ    64
-#define MAX_CONF       (1 << 20) /* bytes; far more than any real configuration file */
-#define MAX_CONF_FILES 8         /* per process, includes (conf-file= lines) counted */
-#define MAX_CONF_DEPTH 3
-#define DNSMASQ_CONF   "/etc/dnsmasq.conf" /* read when no conf-file is named */
+#define MAX_DNSMASQ     1024 /* instances; more are not read, and the check says so */
+#define MAX_CMDLINE     (128 * 1024)
+#define MAX_CONF        (1 << 20) /* bytes; far more than any real configuration file */
+#define MAX_CONF_FILES  64        /* per process: conf-file, conf-dir's files, included */
+#define MAX_DIR_ENTRIES 1024      /* names taken from one conf-dir */
+#define MAX_CONF_DEPTH  4
+#define DNSMASQ_CONF    "/etc/dnsmasq.conf" /* read when no conf-file is named */
+#define STR_(x)         #x
+#define STR(x)          STR_(x)
 
 /* Users a real dnsmasq runs as once it has dropped root: its compiled-in
  * default (nobody), Debian's dnsmasq package (-u dnsmasq), libvirt's
@@ -277,14 +286,24 @@ struct dnsmasq {
 	/* interface= values, comma-separated; empty: every interface */
 	char ifaces[256];
 	bool ifaces_cut; /* more than fit: taken as every interface */
+	/* Part of its configuration was not read (a file refused, a cap
+	 * reached): it may serve any interface. */
+	bool incomplete;
 };
 
 struct scan {
 	struct report *rep;
 	struct dnsmasq *d;
 	char script[PATH_MAX];
-	int files;       /* configuration files opened for this process */
-	bool conf_named; /* else dnsmasq reads its default file */
+	bool script_from_file;
+	int files;   /* configuration files opened for this process */
+	bool capped; /* more were named: not read */
+	/* Files read, by identity: dnsmasq reads a file once, however often
+	 * it is named. */
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} read[MAX_CONF_FILES];
 };
 
 static bool trusted_uid(uid_t uid)
@@ -311,48 +330,97 @@ static const char *file_kind(mode_t mode)
 	                        : "not a regular file";
 }
 
-/* A configuration file into a NUL-terminated buffer, or an explanation
- * in why. The path is opened with O_PATH first, which opens nothing (no
- * FIFO open that blocks, no driver's open: a watchdog device starts
- * counting when opened), and only a regular file of at most MAX_CONF
- * bytes is then opened for reading, through that very descriptor. */
-static int read_conf(const char *path, char **out, size_t *len, char *why, size_t whylen)
+/* name (relative to dirfd) opened for reading when it is what want says
+ * (S_IFREG or S_IFDIR), else an explanation in why. The path is opened
+ * with O_PATH first, which opens nothing (no FIFO open that blocks, no
+ * driver's open: a watchdog device starts counting when opened), and
+ * only then reopened for reading through that very descriptor. *st is
+ * what was opened. -ENODEV: /dev/null, dnsmasq's own way to read no
+ * configuration file. */
+static int open_safe(int dirfd, const char *name, mode_t want, struct stat *st, char *why,
+                     size_t whylen)
 {
-	char self[64], *buf = NULL;
-	struct stat st, st2;
-	size_t got = 0;
-	ssize_t n;
+	char self[64];
+	struct stat st2;
 	int pfd, fd = -1, r = 0;
 
-	*out = NULL;
-	*len = 0;
-	pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (pfd < 0 || fstat(pfd, &st) < 0) {
+	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0 || fstat(pfd, st) < 0) {
 		r = -errno;
 		snprintf(why, whylen, "%s", strerror(-r));
 		goto out;
 	}
-	/* dnsmasq's own way to read no configuration file. */
-	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+	if (S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3)) {
+		r = -ENODEV;
 		goto out;
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "%s, not read", file_kind(st.st_mode));
+	}
+	if ((st->st_mode & S_IFMT) != want) {
+		snprintf(why, whylen, "%s, not read", file_kind(st->st_mode));
 		r = -EINVAL;
 		goto out;
 	}
-	if (st.st_size > MAX_CONF) {
-		snprintf(why, whylen, "%lld bytes, larger than %d: not read", (long long)st.st_size,
-		         MAX_CONF);
+	if (S_ISREG(want) && st->st_size > MAX_CONF) {
+		snprintf(why, whylen, "%lld bytes, larger than %d: not read",
+		         (long long)st->st_size, MAX_CONF);
 		r = -EFBIG;
 		goto out;
 	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-	fd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	r = fd < 0 || fstat(fd, &st2) < 0                        ? -errno
-	    : st2.st_ino != st.st_ino || st2.st_dev != st.st_dev ? -ESTALE
-	    : !(buf = malloc(MAX_CONF + 1))                      ? -ENOMEM
-	                                                         : 0;
+	fd = open(self,
+	          O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (S_ISDIR(want) ? O_DIRECTORY : 0));
+	r = fd < 0 || fstat(fd, &st2) < 0                          ? -errno
+	    : st2.st_ino != st->st_ino || st2.st_dev != st->st_dev ? -ESTALE
+	                                                           : 0;
 	if (r < 0) {
+		snprintf(why, whylen, "%s", strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	r = fd;
+out:
+	if (pfd >= 0)
+		close(pfd);
+	return r;
+}
+
+/* A configuration file into a NUL-terminated buffer, at most MAX_CONF
+ * bytes, or an explanation in why; -EALREADY for a file this process's
+ * dnsmasq has read already, -ENODEV for /dev/null. */
+static int read_conf(struct scan *s, int dirfd, const char *name, char **out, size_t *len,
+                     char *why, size_t whylen)
+{
+	char *buf = NULL;
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	*out = NULL;
+	*len = 0;
+	fd = open_safe(dirfd, name, S_IFREG, &st, why, whylen);
+	if (fd < 0)
+		return fd;
+	for (int i = 0; i < s->files; i++)
+		if (s->read[i].dev == st.st_dev && s->read[i].ino == st.st_ino) {
+			r = -EALREADY;
+			goto out;
+		}
+	if (s->files >= MAX_CONF_FILES) {
+		/* Said once: the first file left out, and that the rest are. */
+		snprintf(why, whylen,
+		         "more than %d files for one dnsmasq: not read, nor any after it",
+		         MAX_CONF_FILES);
+		r = s->capped ? -EALREADY : -EMFILE;
+		s->capped = true;
+		s->d->incomplete = true;
+		goto out;
+	}
+	s->read[s->files].dev = st.st_dev;
+	s->read[s->files].ino = st.st_ino;
+	s->files++;
+	if (!(buf = malloc(MAX_CONF + 1))) {
+		r = -ENOMEM;
 		snprintf(why, whylen, "%s", strerror(-r));
 		goto out;
 	}
@@ -377,14 +445,13 @@ static int read_conf(const char *path, char **out, size_t *len, char *why, size_
 	buf = NULL;
 out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
-	if (pfd >= 0)
-		close(pfd);
+	close(fd);
 	return r;
 }
 
-static void scan_conf(struct scan *s, const char *path, int depth, bool optional);
+static void scan_conf(struct scan *s, int dirfd, const char *name, const char *shown, int depth,
+                      bool optional);
+static void scan_dir(struct scan *s, const char *arg, int depth);
 
 static void add_ifaces(struct dnsmasq *d, const char *list)
 {
@@ -395,113 +462,321 @@ static void add_ifaces(struct dnsmasq *d, const char *list)
 		d->ifaces_cut = true;
 }
 
-/* One option, from the command line (name without "--") or a file. */
+/* One option, from the command line (name without "--") or a file, with
+ * dnsmasq's meaning. An empty value is none (dnsmasq's opt_string_alloc). */
 static void option(struct scan *s, const char *name, const char *val, int depth)
 {
+	if (val && !*val)
+		val = NULL;
 	if (!strcmp(name, "dhcp-script") && val) {
+		/* dnsmasq takes one dhcp-script (ARG_ONE): a file's overrides
+		 * the command line's, wherever each stands, and the command
+		 * line's no longer counts once a file named one. */
+		if (depth == 0 && s->script_from_file)
+			return;
+		s->script_from_file = depth > 0;
 		if ((size_t)snprintf(s->script, sizeof(s->script), "%s", val) >= sizeof(s->script))
 			s->script[0] = '\0';
 	} else if (!strcmp(name, "leasefile-ro") || !strcmp(name, "script-on-renewal")) {
 		s->d->renew = true;
 	} else if (!strcmp(name, "interface") && val) {
 		add_ifaces(s->d, val);
-	} else if (!strcmp(name, "conf-file")) {
-		/* Without a value: the default file; "-": standard input,
-		 * which nobody else can read. */
-		s->conf_named = true;
-		if (!val || !*val)
-			scan_conf(s, DNSMASQ_CONF, depth + 1, true);
-		else if (strcmp(val, "-") != 0)
-			scan_conf(s, val, depth + 1, false);
+	} else if (!strcmp(name, "conf-file") && val && strcmp(val, "-") != 0) {
+		/* "-" is standard input, which nobody else can read. */
+		scan_conf(s, AT_FDCWD, val, val, depth + 1, false);
+	} else if (!strcmp(name, "conf-dir") && val) {
+		scan_dir(s, val, depth + 1);
 	}
 }
 
-static void scan_conf(struct scan *s, const char *path, int depth, bool optional)
+static void conf_warn(struct scan *s, const char *what, const char *path, const char *why)
+{
+	s->d->incomplete = true;
+	say(s->rep, WARN, "dnsmasq config", "pid %d: %s %s: %s", (int)s->d->pid, what, path, why);
+}
+
+/* One line as dnsmasq's read_file() takes it: quotes removed (with \",
+ * \\, \t, \n, \e, \b, \r inside them), whitespace made spaces, '#' after
+ * whitespace starts a comment, "name = value". Returns the name, or NULL
+ * for an empty line; *val is NULL without '='. */
+static char *conf_line(char *line, char **val)
+{
+	bool white = true;
+	char *p, *start, *eq;
+	size_t len;
+
+	*val = NULL;
+	for (p = line; *p; p++) {
+		if (*p == '"') {
+			memmove(p, p + 1, strlen(p + 1) + 1);
+			for (; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1] && strchr("\"tnebr\\", p[1])) {
+					static const char from[] = "tnebr", to[] = "\t\n\033\b\r";
+					const char *k = strchr(from, p[1]);
+
+					if (k)
+						p[1] = to[k - from];
+					memmove(p, p + 1, strlen(p + 1) + 1);
+				}
+			if (!*p)
+				return NULL; /* dnsmasq refuses the line: missing " */
+			memmove(p, p + 1, strlen(p + 1) + 1);
+			p--;
+			continue;
+		}
+		if (isspace((unsigned char)*p)) {
+			*p = ' ';
+			white = true;
+		} else if (white && *p == '#') {
+			*p = '\0';
+			break;
+		} else {
+			white = false;
+		}
+	}
+	for (start = line; *start == ' '; start++)
+		;
+	for (len = strlen(start); len && start[len - 1] == ' '; len--)
+		;
+	start[len] = '\0';
+	if (!len)
+		return NULL;
+	if ((eq = strchr(start, '='))) {
+		for (*val = eq + 1; **val == ' '; (*val)++)
+			;
+		for (; eq >= start && (*eq == ' ' || *eq == '='); eq--)
+			*eq = '\0';
+	}
+	return start;
+}
+
+/* A file of dnsmasq's configuration: shown is its path for messages. */
+static void scan_conf(struct scan *s, int dirfd, const char *name, const char *shown, int depth,
+                      bool optional)
 {
 	char why[128], *buf, *line, *next;
 	size_t len;
 	int r;
 
-	if (depth > MAX_CONF_DEPTH || s->files >= MAX_CONF_FILES) {
-		say(s->rep, WARN, "dnsmasq config",
-		    "pid %d: %s: more than %d files or %d levels of conf-file: not read",
-		    (int)s->d->pid, path, MAX_CONF_FILES, MAX_CONF_DEPTH);
+	if (depth > MAX_CONF_DEPTH) {
+		conf_warn(s, "conf-file", shown,
+		          "more than " STR(MAX_CONF_DEPTH) " levels: not read");
 		return;
 	}
-	s->files++;
-	r = read_conf(path, &buf, &len, why, sizeof(why));
-	if (r == -ENOENT && optional)
+	r = read_conf(s, dirfd, name, &buf, &len, why, sizeof(why));
+	if (r == -EALREADY || r == -ENODEV || (r == -ENOENT && optional))
 		return;
 	if (r < 0) {
-		say(s->rep, WARN, "dnsmasq config", "pid %d: conf-file %s: %s", (int)s->d->pid,
-		    path, why);
+		conf_warn(s, "conf-file", shown, why);
 		return;
 	}
 	for (line = buf; line && line < buf + len; line = next) {
-		char *eq, *end;
+		char *opt, *val;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		line += strspn(line, " \t");
-		end = line + strcspn(line, "#\r");
-		while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		*end = '\0';
-		eq = strchr(line, '=');
-		if (eq)
-			*eq++ = '\0';
-		if (*line)
-			option(s, line, eq, depth);
+		opt = conf_line(line, &val);
+		if (opt)
+			option(s, opt, val, depth);
 	}
 	free(buf);
 }
 
-/* The command line, as dnsmasq's getopt_long reads the options that
- * matter here: --name=value, --name value (not for --conf-file, whose
- * value is optional), -Xvalue, -X value. */
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Does name end in suffix, with something before it? dnsmasq's test. */
+static bool ends_in(const char *name, size_t len, const char *suffix)
+{
+	size_t ls = strlen(suffix);
+
+	return len > ls && strcmp(name + len - ls, suffix) == 0;
+}
+
+/* conf-dir=DIR[,SUFFIX...]: as dnsmasq reads it, the regular files of DIR
+ * in name order, without dotfiles, names ending in '~' or like "#...#",
+ * names ending in a listed SUFFIX, and with "*SUFFIX" items, only names
+ * ending in one of those. dnsmasq follows links there; the check reports
+ * a link to a regular file and does not follow it. */
+static void scan_dir(struct scan *s, const char *arg, int depth)
+{
+	char copy[PATH_MAX], why[128], shown[PATH_MAX + 256];
+	char *items[32], *names[MAX_DIR_ENTRIES];
+	size_t nitems = 0, nnames = 0;
+	bool match = false, cut = false;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir = NULL;
+	int fd;
+
+	if (!*arg || *arg == ',')
+		return; /* no directory: dnsmasq reads nothing */
+	if (snprintf(copy, sizeof(copy), "%s", arg) >= (int)sizeof(copy)) {
+		conf_warn(s, "conf-dir", arg, "too long: not read");
+		return;
+	}
+	/* dnsmasq's split(): items at commas, spaces around them removed. */
+	for (char *p = copy, *comma; p; p = comma) {
+		comma = strchr(p, ',');
+		if (comma) {
+			for (char *q = comma; q >= p && (*q == ',' || *q == ' '); q--)
+				*q = '\0';
+			for (comma++; *comma == ' '; comma++)
+				;
+		}
+		if (p != copy && (!*p || !strcmp(p, "*")))
+			continue; /* nothing, and "*" alone changes nothing */
+		if (nitems == sizeof(items) / sizeof(items[0])) {
+			conf_warn(s, "conf-dir", arg, "too many suffixes: not read");
+			return;
+		}
+		items[nitems++] = p;
+		match |= p != copy && *p == '*';
+	}
+	if (depth > MAX_CONF_DEPTH) {
+		conf_warn(s, "conf-dir", copy,
+		          "more than " STR(MAX_CONF_DEPTH) " levels: not read");
+		return;
+	}
+	fd = open_safe(AT_FDCWD, copy, S_IFDIR, &st, why, sizeof(why));
+	if (fd >= 0 && !(dir = fdopendir(fd))) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		close(fd);
+	}
+	if (!dir) {
+		conf_warn(s, "conf-dir", copy, why);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		const char *n = de->d_name;
+		size_t len = strlen(n);
+		bool keep = !match;
+
+		if (!len || n[len - 1] == '~' || (n[0] == '#' && n[len - 1] == '#') || n[0] == '.')
+			continue;
+		for (size_t i = 1; i < nitems; i++)
+			if (items[i][0] == '*' ? ends_in(n, len, items[i] + 1) : false)
+				keep = true;
+		for (size_t i = 1; i < nitems; i++)
+			if (items[i][0] != '*' && ends_in(n, len, items[i]))
+				keep = false;
+		if (!keep || fstatat(dirfd(dir), n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		snprintf(shown, sizeof(shown), "%s/%s", copy, n);
+		if (S_ISLNK(st.st_mode)) {
+			/* Only what dnsmasq would read through it is worth a word. */
+			if (fstatat(dirfd(dir), n, &st, 0) == 0 && S_ISREG(st.st_mode))
+				conf_warn(s, "conf-file", shown,
+				          "a symbolic link (not followed), not read");
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue; /* dnsmasq skips it too */
+		if (nnames == MAX_DIR_ENTRIES) {
+			cut = true;
+			break;
+		}
+		if (!(names[nnames] = strdup(n))) {
+			cut = true;
+			break;
+		}
+		nnames++;
+	}
+	if (cut)
+		conf_warn(s, "conf-dir", copy,
+		          "more than " STR(MAX_DIR_ENTRIES) " files: only some were read");
+	qsort(names, nnames, sizeof(names[0]), by_name);
+	for (size_t i = 0; i < nnames; i++) {
+		snprintf(shown, sizeof(shown), "%s/%s", copy, names[i]);
+		scan_conf(s, dirfd(dir), names[i], shown, depth, false);
+		free(names[i]);
+	}
+	closedir(dir);
+}
+
+/* The command line, as dnsmasq 2.90's getopt_long and read_opts() take
+ * it: options in order, except that the first conf-file is read after
+ * the whole command line (the default file when none is named); later
+ * conf-file and every conf-dir are read where they stand. Short options
+ * may be bundled. */
 static void scan_cmdline(struct scan *s, char *args, size_t len)
 {
-	enum { NONE, REQUIRED, OPTIONAL };
+	/* dnsmasq's OPTSTRING: which short options take a value. */
+	static const char optstring[] = "951yZDNLERKzowefnbvhdkqr:m:p:c:l:s:i:t:u:g:a:x:S:C:A:T:H:"
+	                                "Q:I:B:F:G:O:M:X:V:U:j:P:J:W:Y:2:4:6:7:8:0:3:";
 	static const struct {
 		char letter;
 		const char *name;
-		int arg;
+		bool required; /* the long option's value: else optional or none */
 	} opts[] = {
-	    {'C', "conf-file", OPTIONAL},   {'i', "interface", REQUIRED},
-	    {'6', "dhcp-script", REQUIRED}, {'9', "leasefile-ro", NONE},
-	    {0, "script-on-renewal", NONE},
+	    {'C', "conf-file", false},    {'7', "conf-dir", true},
+	    {'i', "interface", true},     {'6', "dhcp-script", true},
+	    {'9', "leasefile-ro", false}, {0, "script-on-renewal", false},
 	};
-	char *end = args + len;
+	char *end = args + len, *first = NULL;
+	bool named = false;
 
 	for (char *a = args + strlen(args) + 1; a < end; a += strlen(a) + 1) {
-		char *val = NULL, *next = a + strlen(a) + 1;
+		char *next = a + strlen(a) + 1, *val = NULL;
 		const char *name = NULL;
-		bool separate = false;
 
-		for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]) && !name; i++) {
-			size_t n = strlen(opts[i].name);
+		if (!strcmp(a, "--"))
+			break;
+		if (a[0] == '-' && a[1] == '-') {
+			for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]) && !name; i++) {
+				size_t n = strlen(opts[i].name);
 
-			if (a[0] == '-' && a[1] == '-' && !strncmp(a + 2, opts[i].name, n) &&
-			    (a[2 + n] == '\0' || a[2 + n] == '=')) {
-				name = opts[i].name;
-				val = a[2 + n] == '=' ? a + 3 + n : NULL;
-				separate = opts[i].arg == REQUIRED;
-			} else if (opts[i].letter && a[0] == '-' && a[1] == opts[i].letter) {
-				name = opts[i].name;
-				val = a[2] ? a + 2 : NULL;
-				separate = opts[i].arg != NONE;
+				if (!strncmp(a + 2, opts[i].name, n) &&
+				    (a[2 + n] == '\0' || a[2 + n] == '=')) {
+					name = opts[i].name;
+					val = a[2 + n] == '=' ? a + 3 + n : NULL;
+					if (!val && opts[i].required && next < end) {
+						val = next;
+						a = next; /* consumed */
+					}
+				}
+			}
+		} else if (a[0] == '-' && a[1]) {
+			for (char *p = a + 1; *p; p++) {
+				const char *o = strchr(optstring, *p);
+
+				if (!o || *p == ':')
+					break; /* dnsmasq would not start */
+				name = NULL;
+				for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+					if (opts[i].letter == *p)
+						name = opts[i].name;
+				if (o[1] == ':') {
+					val = p[1] ? p + 1 : next < end ? next : NULL;
+					if (!p[1] && next < end)
+						a = next; /* consumed */
+					break;
+				}
+				if (name)
+					option(s, name, NULL, 0);
+				name = NULL;
 			}
 		}
-		if (name && separate && !val && next < end) {
-			val = next;
-			a = next; /* consumed */
+		if (!name)
+			continue;
+		if (!strcmp(name, "conf-file")) {
+			if (val && *val && !named) {
+				first = val;
+				named = true;
+			} else if (val && *val) {
+				option(s, name, val, 0);
+			}
+			continue;
 		}
-		if (name)
-			option(s, name, val, 0);
+		option(s, name, val, 0);
 	}
-	if (!s->conf_named)
-		scan_conf(s, DNSMASQ_CONF, 1, true);
+	if (first)
+		option(s, "conf-file", first, 0);
+	else
+		scan_conf(s, AT_FDCWD, DNSMASQ_CONF, DNSMASQ_CONF, 1, true);
 }
 
 /* PPid and the four Uid fields of /proc/PID/status. */
@@ -538,33 +813,75 @@ static bool is_dnsmasq(const char *argv0)
 	return strcmp(base, "dnsmasq") == 0;
 }
 
+/* /proc/PID/cmdline (dfd: /proc/PID) into buf, NUL-terminated: its length,
+ * or -E2BIG when it does not fit. */
+static ssize_t read_cmdline(int dfd, char *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd = openat(dfd, "cmdline", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (got < size - 1 && (n = read(fd, buf + got, size - 1 - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		got += (size_t)n;
+	}
+	n = got == size - 1 && read(fd, &(char){0}, 1) > 0 ? -E2BIG : (ssize_t)got;
+	close(fd);
+	buf[got] = '\0';
+	return n;
+}
+
 struct candidate {
-	pid_t pid, ppid;
+	pid_t pid;
 	char *cmdline; /* NUL-separated arguments */
 	size_t len;
+	bool cut; /* longer than MAX_CMDLINE: only its start */
 };
 
 /* A process called dnsmasq that the check believes: 1, with its command
- * line; 0 for another process; -EPERM for one run by another user. */
-static int candidate(int procfd, const char *pid, struct candidate *c, uid_t *uid0)
+ * line; 0 for another process, or for a process dnsmasq forked (its
+ * script process, a TCP DNS child: a dnsmasq whose parent is a dnsmasq
+ * with the same command line), which is no instance of its own; -EPERM
+ * for one run by another user. buf, pbuf: MAX_CMDLINE bytes each. */
+static int candidate(int procfd, const char *pid, struct candidate *c, uid_t *uid0, char *buf,
+                     char *pbuf)
 {
-	char buf[8192];
+	char ppath[32];
 	uid_t uid[4];
-	ssize_t len;
-	int dfd, fd, r;
+	pid_t ppid = 0;
+	ssize_t len, plen;
+	int dfd, pdfd, r = 0;
 
 	/* One directory for every read: all of it is the same process. */
 	dfd = openat(procfd, pid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
-	fd = openat(dfd, "cmdline", O_RDONLY | O_CLOEXEC);
-	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	r = 0;
-	if (len > 0 && (buf[len] = '\0', is_dnsmasq(buf)) && proc_status(dfd, &c->ppid, uid) == 0)
+	len = read_cmdline(dfd, buf, MAX_CMDLINE);
+	c->cut = len == -E2BIG;
+	if (c->cut)
+		len = MAX_CMDLINE - 1;
+	if (len > 0 && is_dnsmasq(buf) && proc_status(dfd, &ppid, uid) == 0)
 		r = 1;
 	close(dfd);
+	if (r == 1 && ppid > 1) {
+		snprintf(ppath, sizeof(ppath), "%ld", (long)ppid);
+		pdfd = openat(procfd, ppath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		plen = pdfd < 0 ? -1 : read_cmdline(pdfd, pbuf, MAX_CMDLINE);
+		if (pdfd >= 0)
+			close(pdfd);
+		if (plen == -E2BIG)
+			plen = MAX_CMDLINE - 1;
+		if (plen == len && memcmp(buf, pbuf, (size_t)len) == 0)
+			return 0;
+	}
 	for (int i = 0; r == 1 && i < 4; i++)
 		if (!trusted_uid(uid[i])) {
 			*uid0 = uid[0];
@@ -581,60 +898,84 @@ static int candidate(int procfd, const char *pid, struct candidate *c, uid_t *ui
 	return r;
 }
 
-/* Every dnsmasq instance the check believes, into seen[] (a script
- * process one forked is not another instance); processes called dnsmasq
- * of other users are listed as ignored, their files never opened. */
-static int find_dnsmasq(struct report *rep, struct dnsmasq *seen, int max)
+struct dnsmasqs {
+	struct dnsmasq *p;
+	int n;    /* instances read */
+	bool cut; /* more than MAX_DNSMASQ, or /proc not fully read: some unknown */
+};
+
+/* Every dnsmasq instance the check believes, into all; processes called
+ * dnsmasq of other users are listed as ignored, their files never opened. */
+static void find_dnsmasq(struct report *rep, struct dnsmasqs *all)
 {
-	struct candidate c[MAX_DNSMASQ];
-	char ignored[512] = "";
+	char ignored[512] = "", more_text[32] = "";
+	char *buf = malloc(MAX_CMDLINE), *pbuf = malloc(MAX_CMDLINE);
 	DIR *d = opendir("/proc");
 	struct dirent *de;
-	int nc = 0, n = 0, nignored = 0;
+	int nignored = 0, more = 0;
 
-	while (d && (de = readdir(d)) && nc < MAX_DNSMASQ) {
+	all->n = 0;
+	all->cut = false;
+	all->p = calloc(MAX_DNSMASQ, sizeof(*all->p));
+	if (!d || !buf || !pbuf || !all->p) {
+		say(rep, WARN, "dnsmasq", "listing processes: %s", strerror(d ? ENOMEM : errno));
+		all->cut = true;
+		goto out;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		struct candidate c;
+		struct scan s = {.rep = rep};
 		uid_t uid = 0;
+		const char *base;
 		int r;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		r = candidate(dirfd(d), de->d_name, &c[nc], &uid);
-		if (r == 1) {
-			nc++;
-		} else if (r == -EPERM) {
+		r = candidate(dirfd(d), de->d_name, &c, &uid, buf, pbuf);
+		if (r == -EPERM) {
 			size_t have = strlen(ignored);
 
-			snprintf(ignored + have, sizeof(ignored) - have, "%s%s (uid %lu)",
-			         nignored ? ", " : "", de->d_name, (unsigned long)uid);
+			if (have + 40 < sizeof(ignored))
+				snprintf(ignored + have, sizeof(ignored) - have, "%s%s (uid %lu)",
+				         nignored ? ", " : "", de->d_name, (unsigned long)uid);
+			else
+				more++;
 			nignored++;
 		}
+		if (r != 1)
+			continue;
+		if (all->n == MAX_DNSMASQ) {
+			all->cut = true;
+			free(c.cmdline);
+			continue; /* counted on: the loop goes on only to say how many */
+		}
+		s.d = &all->p[all->n++];
+		s.d->pid = c.pid;
+		s.d->incomplete = c.cut;
+		scan_cmdline(&s, c.cmdline, c.len);
+		base = strrchr(s.script, '/') ? strrchr(s.script, '/') + 1 : s.script;
+		s.d->ours = strcmp(base, "lease-db-helper") == 0;
+		free(c.cmdline);
 	}
-	if (d)
-		closedir(d);
+	if (errno)
+		all->cut = true;
+	if (more)
+		snprintf(more_text, sizeof(more_text), " and %d more", more);
 	if (nignored)
 		say(rep, WARN, "dnsmasq ignored",
-		    "pid %s: called dnsmasq but run by a user dnsmasq does not run as (root, "
+		    "pid %s%s: called dnsmasq but run by a user dnsmasq does not run as (root, "
 		    "nobody, dnsmasq, libvirt-dnsmasq): not believed, its files not opened",
-		    ignored);
-	for (int i = 0; i < nc; i++) {
-		struct scan s = {.rep = rep, .d = &seen[n]};
-		bool child = false;
-
-		for (int j = 0; j < nc; j++)
-			child |= c[j].pid == c[i].ppid;
-		if (!child && n < max) {
-			const char *base;
-
-			memset(&seen[n], 0, sizeof(seen[n]));
-			seen[n].pid = c[i].pid;
-			scan_cmdline(&s, c[i].cmdline, c[i].len);
-			base = strrchr(s.script, '/') ? strrchr(s.script, '/') + 1 : s.script;
-			seen[n].ours = strcmp(base, "lease-db-helper") == 0;
-			n++;
-		}
-		free(c[i].cmdline);
-	}
-	return n;
+		    ignored, more_text);
+	if (all->cut)
+		say(rep, WARN, "dnsmasq",
+		    "more than %d dnsmasq instances (or /proc not fully read): only the first %d "
+		    "were read; interfaces are not judged against them",
+		    MAX_DNSMASQ, all->n);
+out:
+	if (d)
+		closedir(d);
+	free(buf);
+	free(pbuf);
 }
 
 /* Is iface one dnsmasq serves? Without an interface option it serves
@@ -643,7 +984,7 @@ static bool serves(const struct dnsmasq *d, const char *iface)
 {
 	char copy[sizeof(d->ifaces)], *save = NULL;
 
-	if (!d->ifaces[0] || d->ifaces_cut)
+	if (!d->ifaces[0] || d->ifaces_cut || d->incomplete)
 		return true;
 	memcpy(copy, d->ifaces, sizeof(copy));
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
@@ -652,17 +993,12 @@ static bool serves(const struct dnsmasq *d, const char *iface)
 	return false;
 }
 
-struct dnsmasqs {
-	struct dnsmasq p[MAX_DNSMASQ];
-	int n; /* instances: a script process forked by another is not one */
-};
-
 static void check_dnsmasq(struct report *rep, struct dnsmasqs *all)
 {
 	int ours = 0, others = 0, stale = 0;
 	char list[512] = "";
 
-	all->n = find_dnsmasq(rep, all->p, MAX_DNSMASQ);
+	find_dnsmasq(rep, all);
 	for (int i = 0; i < all->n; i++) {
 		const struct dnsmasq *d = &all->p[i];
 
@@ -675,7 +1011,11 @@ static void check_dnsmasq(struct report *rep, struct dnsmasqs *all)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d",
 		         ours > 1 ? ", " : "", (int)d->pid);
 	}
-	if (ours == 0)
+	if (ours == 0 && all->cut)
+		say(rep, WARN, "dnsmasq",
+		    "none of the %d dnsmasq read uses lease-db-helper; the others were not read",
+		    others);
+	else if (ours == 0)
 		say(rep, WARN, "dnsmasq", "no running dnsmasq uses lease-db-helper (%d other%s)",
 		    others, others == 1 ? "" : "s");
 	else if (stale)
@@ -704,6 +1044,12 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
 		    "%s exists but is readable by root only; run as root to check that the "
 		    "snapshot is fresh, failed events and interfaces",
 		    dir);
+		return;
+	}
+	if (r == -EUCLEAN) {
+		say(rep, FAIL, "master",
+		    "%s/%s is damaged (empty, truncated or not an LMDB file): rebuild it with `%s`",
+		    dir, LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
 		return;
 	}
 	if (r < 0) {
@@ -772,14 +1118,10 @@ static void check_master(struct report *rep, const struct ldb_counter_source *sr
 	*out = m;
 }
 
-/* Text from the master, for a terminal: control bytes become '?'. */
+/* Text from the master, for a terminal (ldb_str_sanitize: NUL, controls). */
 static void printable(char *dst, size_t size, struct ldb_str s)
 {
-	size_t i;
-
-	for (i = 0; i < s.len && i + 1 < size; i++)
-		dst[i] = (unsigned char)s.p[i] < 0x20 || s.p[i] == 0x7f ? '?' : s.p[i];
-	dst[i] = '\0';
+	(void)ldb_str_sanitize(dst, size, s);
 }
 
 struct failures {
@@ -791,26 +1133,35 @@ struct failures {
 static int show_failure(const struct ldb_failure *f, void *p)
 {
 	struct failures *c = p;
-	char iface[LDB_IFNAME_MAX * 2 + 1], msg[LDB_FAILURE_MESSAGE_MAX + 1], when[64];
+	char iface[LDB_STR_SANITIZED_MAX(LDB_IFNAME_MAX)];
+	char msg[LDB_STR_SANITIZED_MAX(LDB_FAILURE_MESSAGE_MAX)], when[64];
 	struct tm tm;
 	time_t t = (time_t)f->time;
 
 	c->n++;
 	printable(iface, sizeof(iface), f->iface);
 	printable(msg, sizeof(msg), f->message);
+	if (f->malformed) {
+		say(c->rep, FAIL, "helper events",
+		    "%s: a failure record that cannot be decoded (\"%s\"): when and why an event "
+		    "failed is unknown; the next event on %s that succeeds removes it",
+		    iface[0] ? iface : "(no interface)", msg, iface[0] ? iface : "any interface");
+		return 0;
+	}
 	if (!f->time || !gmtime_r(&t, &tm) ||
 	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
 		snprintf(when, sizeof(when), "at an unknown time");
+	else
+		snprintf(when + strlen(when), sizeof(when) - strlen(when), " (%lld s ago)",
+		         (long long)(c->now - f->time));
 	if (iface[0])
 		say(c->rep, FAIL, "helper events",
-		    "%s: an event failed %s (%lld s ago) and none on %s has succeeded since: %s",
-		    iface, when, (long long)(c->now - f->time), iface,
-		    msg[0] ? msg : "(no message recorded)");
+		    "%s: an event failed %s and none on %s has succeeded since: %s", iface, when,
+		    iface, msg[0] ? msg : "(no message recorded)");
 	else
 		say(c->rep, FAIL, "helper events",
-		    "an event naming no interface failed %s (%lld s ago) and no event has "
-		    "succeeded since: %s",
-		    when, (long long)(c->now - f->time), msg[0] ? msg : "(no message recorded)");
+		    "an event naming no interface failed %s and no event has succeeded since: %s",
+		    when, msg[0] ? msg : "(no message recorded)");
 	return 0;
 }
 
@@ -901,6 +1252,8 @@ static void check_interfaces(struct report *rep, struct ldb_master *m, const str
 			snprintf(path, sizeof(path), "%s/%s.status", lvdir, name);
 			status = lstat(path, &st) == 0;
 		}
+		/* A cut scan may have missed the dnsmasq that serves it. */
+		served = all->cut;
 		for (int j = 0; j < all->n && !served; j++)
 			served = serves(&all->p[j], name);
 		if (status && served)
@@ -928,9 +1281,10 @@ static void check_interfaces(struct report *rep, struct ldb_master *m, const str
 		say(rep, OK, "interfaces", "no unexpired lease names an interface");
 	else if (!bad)
 		say(rep, OK, "interfaces",
-		    "%zu interface%s with unexpired leases, each served by a running dnsmasq%s",
+		    "%zu interface%s with unexpired leases, each served by a running dnsmasq%s%s",
 		    c.n, c.n == 1 ? "" : "s",
-		    lvdir ? " (and libvirt's with their .status file)" : "");
+		    lvdir ? " (and libvirt's with their .status file)" : "",
+		    all->cut ? " or not judged: not every dnsmasq was read" : "");
 	free(c.v);
 }
 
@@ -992,6 +1346,7 @@ int ldb_check_run(bool json)
 		check_interfaces(&rep, m, &all);
 		ldb_master_close(m);
 	}
+	free(all.p);
 	check_lookup(&rep, &k);
 	if (json) {
 		json_object *o = json_object_new_object();

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/str.h"
 #include "store/files.h"
 #include "store/master.h"
 #include "store/mdb-errno.h"
@@ -77,10 +79,29 @@ static void usage(FILE *f)
 	        ", \"none\": off)\n");
 }
 
+/* A message on stderr, after whatever stdout holds: both often go to the
+ * same terminal or file, and a note must follow the lines it is about. */
+__attribute__((format(printf, 1, 2))) static void errmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+/* An argument quoted back to the user: made safe to print. */
+static const char *shown(const char *arg, char *buf, size_t size)
+{
+	(void)ldb_str_sanitize(buf, size, ldb_str_from(arg));
+	return buf;
+}
+
 static int fail(const char *what, const char *file, int r)
 {
-	fprintf(stderr, PROG ": %s%s%s: %s\n", what, file ? " " : "", file ? file : "",
-	        strerror(-r));
+	errmsg("%s%s%s: %s\n", what, file ? " " : "", file ? file : "", strerror(-r));
 	return EXIT_DB;
 }
 
@@ -108,17 +129,14 @@ static int open_master(struct ldb_master **m)
 	 * would hand to dnsmasq. */
 	r = ldb_master_data_path(ldb_master_dir(), data, sizeof(data));
 	if (r == 0 && lstat(data, &st) < 0 && errno == ENOENT) {
-		fprintf(stderr,
-		        PROG ": no master database %s (no lease recorded yet); nothing to do\n",
-		        data);
+		errmsg("no master database %s (no lease recorded yet); nothing to do\n", data);
 		return EXIT_REFUSED;
 	}
 	r = ldb_master_open_writable(ldb_master_dir(), m);
 	if (r == -EUCLEAN) {
-		fprintf(stderr,
-		        PROG ": master database %s/%s is damaged (empty, truncated or not an LMDB "
-		             "file): rebuild it first with `%s`\n",
-		        ldb_master_dir(), LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
+		errmsg("master database %s/%s is damaged (empty, truncated or not an LMDB "
+		       "file): rebuild it first with `%s`\n",
+		       ldb_master_dir(), LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
 		return EXIT_DB;
 	}
 	if (r < 0)
@@ -131,10 +149,9 @@ static int publish(struct ldb_master *m, uint64_t txnid)
 	int r = ldb_publish(m, ldb_snapshot_path(), txnid);
 
 	if (r < 0) {
-		fprintf(stderr,
-		        PROG ": the master changed, but publishing %s failed: %s (the next "
-		             "change publishes it)\n",
-		        ldb_snapshot_path(), strerror(-r));
+		errmsg("the master changed, but publishing %s failed: %s (the next "
+		       "change publishes it)\n",
+		       ldb_snapshot_path(), strerror(-r));
 		return EXIT_DB;
 	}
 	return 0;
@@ -175,7 +192,9 @@ static int cmd_forget(const struct opts *o, const char *iface)
 	int r, ex;
 
 	if (ldb_parse_ifname(iface) < 0) {
-		fprintf(stderr, PROG ": forget: '%s' is not an interface name\n", iface);
+		char buf[LDB_STR_SANITIZED_MAX(64)];
+
+		errmsg("forget: '%s' is not an interface name\n", shown(iface, buf, sizeof(buf)));
 		return EXIT_REFUSED;
 	}
 	ex = open_master(&m);
@@ -209,10 +228,9 @@ static int cmd_forget(const struct opts *o, const char *iface)
 	lv = libvirt_dir();
 	if (lv && snprintf(path, sizeof(path), "%s/%s.status", lv, iface) < (int)sizeof(path) &&
 	    access(path, F_OK) == 0)
-		fprintf(stderr,
-		        PROG ": note: %s is still there: the next event on %s imports its leases "
-		             "again\n",
-		        path, iface);
+		errmsg("note: %s is still there: the next event on %s imports its leases "
+		       "again\n",
+		       path, iface);
 	if (!o->dry_run && (leases || keys))
 		ex = publish(m, txnid);
 out:
@@ -234,8 +252,8 @@ static int cmd_sync_guests(const struct opts *o)
 		bool explicit;
 		const char *d = ldb_libvirt_dir(&explicit);
 
-		fprintf(stderr, PROG ": sync-guests: libvirt's lease directory %s%s\n",
-		        d ? d : "is switched off (LEASE_DB_LIBVIRT_DIR)", d ? " is not there" : "");
+		errmsg("sync-guests: libvirt's lease directory %s%s\n",
+		       d ? d : "is switched off (LEASE_DB_LIBVIRT_DIR)", d ? " is not there" : "");
 		return EXIT_REFUSED;
 	}
 	ex = open_master(&m);
@@ -355,7 +373,7 @@ static int load_status(struct sources *s)
 		memcpy(st->bridge, bridge, n - 7 + 1);
 		st->mtime = sb.st_mtim;
 		if (ldb_status_load(s->lv, bridge, &st->arr, err, sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": %s: not used\n", err);
+			errmsg("%s: not used\n", err);
 			continue;
 		}
 		s->nst++;
@@ -394,10 +412,9 @@ static int open_sources(const struct opts *o, struct sources *s)
 	}
 	if (r < 0) {
 		s->snap = NULL;
-		fprintf(stderr,
-		        PROG ": published snapshot %s: %s; to rebuild from libvirt's .status files "
-		             "alone, add --without-snapshot\n",
-		        path, r == -EPERM ? "not trusted (owner or permissions)" : strerror(-r));
+		errmsg("published snapshot %s: %s; to rebuild from libvirt's .status files "
+		       "alone, add --without-snapshot\n",
+		       path, r == -EPERM ? "not trusted (owner or permissions)" : strerror(-r));
 		return EXIT_DB;
 	}
 	r = ldb_snapshot_begin(s->snap, &s->v);
@@ -628,7 +645,7 @@ static int cmd_rebuild(const struct opts *o)
 	exists = lstat(data, &sb) == 0;
 	r = ldb_master_check(dir);
 	if (r == 0 && exists) {
-		fprintf(stderr, PROG ": master database %s is sound: nothing to rebuild\n", data);
+		errmsg("master database %s is sound: nothing to rebuild\n", data);
 		return EXIT_REFUSED;
 	}
 	if (r < 0 && r != -EUCLEAN)
@@ -668,7 +685,7 @@ static int cmd_rebuild(const struct opts *o)
 	r = swap_in(dir, tmp, exists, aside, sizeof(aside));
 	remove_master_dir(tmp);
 	if (r == -EEXIST && !exists) {
-		fprintf(stderr, PROG ": a master appeared at %s meanwhile; left alone\n", data);
+		errmsg("a master appeared at %s meanwhile; left alone\n", data);
 		ex = EXIT_DB;
 		goto out;
 	}
@@ -705,10 +722,13 @@ int main(int argc, char *argv[])
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
+	char buf[LDB_STR_SANITIZED_MAX(64)];
 	struct opts o = {0};
 	const char *cmd;
 	int c, nargs;
 
+	/* getopt would echo a refused option as it is: said here instead. */
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "nShV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -724,12 +744,19 @@ int main(int argc, char *argv[])
 			printf(PROG " " PACKAGE_VERSION "\n");
 			return 0;
 		default:
+			/* A short option may stand inside a bundle: named alone. */
+			if (optopt && strncmp(argv[optind - 1], "--", 2) != 0)
+				errmsg("bad option '-%s'\n",
+				       shown((char[]){(char)optopt, '\0'}, buf, sizeof(buf)));
+			else
+				errmsg("bad option '%s'\n",
+				       shown(argv[optind - 1], buf, sizeof(buf)));
 			usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, PROG ": no command\n");
+		errmsg("no command\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -741,7 +768,7 @@ int main(int argc, char *argv[])
 		return cmd_forget(&o, argv[optind + 1]);
 	if (strcmp(cmd, "sync-guests") == 0 && nargs == 0)
 		return cmd_sync_guests(&o);
-	fprintf(stderr, PROG ": unknown command or wrong arguments: '%s'\n", cmd);
+	errmsg("unknown command or wrong arguments: '%s'\n", shown(cmd, buf, sizeof(buf)));
 	usage(stderr);
 	return EXIT_USAGE;
 }

@@ -85,8 +85,14 @@ JSON
 on virbr1 52:54:00:00:01:51 192.168.100.51 newnet2 || bail "helper add"
 is "a new network on the bridge: its .status is imported again" "$(lookup nobody -4 newnet)" 192.168.100.50
 is "... with the new event's lease" "$(lookup nobody -4 newnet2)" 192.168.100.51
-err=$(admin forget virbr1 2>&1 >/dev/null)
+# Both streams into one pipe, as a log or `| less` gets them: the note
+# comes after the lines it is about.
+all=$(admin forget virbr1 2>&1)
+echo "$all" | sed 's/^/# /'
+err=$(grep 'note:' <<<"$all")
 check "forgetting a bridge whose .status is still there warns: $err" grep -q 'virbr1.status is still there' <<<"$err"
+check "... after what it forgot (stdout flushed first)" grep -q '^forgot virbr1: 2 leases' <<<"$(tail -n 2 <<<"$all" | head -n 1)"
+check "... as the last line" grep -q 'note:' <<<"$(tail -n 1 <<<"$all")"
 
 admin forget ../etc >/dev/null 2>&1
 is "an invalid interface name: exit 2" "$?" 2

@@ -99,6 +99,11 @@ int ldb_failure_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
 			memset(&f, 0, sizeof(f));
 			f.iface = (struct ldb_str){(const char *)k.mv_data + PREFIX_LEN,
 			                           k.mv_size - PREFIX_LEN};
+			f.message = (struct ldb_str){(const char *)v.mv_data,
+			                             v.mv_size < LDB_FAILURE_MESSAGE_MAX
+			                                 ? v.mv_size
+			                                 : LDB_FAILURE_MESSAGE_MAX};
+			f.malformed = true;
 		}
 		r = fn(&f, ctx);
 		if (r != 0)

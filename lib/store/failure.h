@@ -9,6 +9,7 @@
 #define LDB_STORE_FAILURE_H
 
 #include <lmdb.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/record.h"
@@ -31,6 +32,9 @@ struct ldb_failure {
 	 * master's only changes since (they are never published for them). */
 	uint64_t data_txn;
 	struct ldb_str message; /* may hold any byte but NUL */
+	/* The value does not decode: only iface is known, message holds the
+	 * raw value (cut to LDB_FAILURE_MESSAGE_MAX). */
+	bool malformed;
 };
 
 /* "failure:<iface>" into buf (NUL-terminated); -ENAMETOOLONG for an iface
@@ -47,7 +51,7 @@ int ldb_failure_decode(const MDB_val *key, const MDB_val *val, struct ldb_failur
 
 /* Call fn for each failure record, in key order (the general one first);
  * a non-zero return stops the walk and is returned. A malformed record is
- * passed with an empty message and time 0, never skipped. */
+ * passed with malformed set, never skipped. */
 int ldb_failure_foreach(MDB_txn *txn, const struct ldb_dbis *dbis,
                         int (*fn)(const struct ldb_failure *f, void *ctx), void *ctx);
 

@@ -8,16 +8,21 @@
 #include <sys/socket.h>
 
 #include "core/name.h"
+#include "core/str.h"
 #include "write/event.h"
 #include "write/validate.h"
 
+/* The values quoted come from a guest (through dnsmasq): made safe for
+ * the terminal or log that shows the message. */
 __attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
+	char raw[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	(void)ldb_str_sanitize(err, errlen, ldb_str_from(raw));
 	return -EINVAL;
 }
 
@@ -192,22 +197,15 @@ static void parse_hostname(const char *arg, ldb_getenv_fn env, struct ldb_event 
 	ev->status_hostname = sup;
 }
 
-/* A value in a message: printable ASCII, the rest as \xHH, cut short. */
+/* A value in a message: its first 64 bytes made safe to print
+ * (ldb_str_sanitize), "..." when there is more. */
 static size_t quote(char *buf, size_t size, const char *s)
 {
-	size_t n = 0, i;
+	size_t len = strnlen(s, 65), n;
 
-	for (i = 0; s[i] && i < 64; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int w = (c < ' ' || c >= 0x7f || c == '\\')
-		            ? snprintf(buf + n, size - n, "\\x%02x", c)
-		            : snprintf(buf + n, size - n, "%c", c);
-
-		if (w < 0 || (size_t)w >= size - n)
-			return n;
-		n += (size_t)w;
-	}
-	if (s[i] && size - n > 3)
+	(void)ldb_str_sanitize(buf, size, (struct ldb_str){s, len > 64 ? 64 : len});
+	n = strlen(buf);
+	if (len > 64 && size - n > 3)
 		n += (size_t)snprintf(buf + n, size - n, "...");
 	return n;
 }

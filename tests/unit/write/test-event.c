@@ -123,8 +123,26 @@ static void hostnames(void)
 
 		parse(NULL, 4, args, &ev);
 		ldb_event_dropped_text(&ev, text, sizeof(text));
-		is_str(text, "hostname '\\x01\\x5cx\\x0a' is not a name lease-db serves, left out",
-		       "control bytes and backslashes are escaped in the message");
+		is_str(text, "hostname '\\x01\\x\\x0a' is not a name lease-db serves, left out",
+		       "control bytes are escaped in the message (ldb_str_sanitize)");
+	}
+	{
+		char *args[] = {"add", "52:54:00:00:00:07", "10.0.0.7",
+		                "a\xc2\x9b"
+		                "2J\x9b"
+		                "b"};
+
+		parse(NULL, 4, args, &ev);
+		ldb_event_dropped_text(&ev, text, sizeof(text));
+		is_str(text,
+		       "hostname 'a\\xc2\\x9b2J\\x9bb' is not a name lease-db serves, left out",
+		       "C1 controls, as bytes and in UTF-8, are escaped in the message");
+	}
+	{
+		char *args[] = {"add", "\x1b[2J\xc2\x9b", "10.0.0.8", "x"};
+		is_int(parse(NULL, 4, args, &ev), -EINVAL, "a MAC with controls is refused");
+		is_str(err, "invalid MAC address '\\x1b[2J\\xc2\\x9b'",
+		       "the refused value is escaped in the error message");
 	}
 	{
 		char *args[] = {
