@@ -222,6 +222,7 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 			goto fail;
 		}
 		have_status = true;
+		st.spare_dir = m->dir; /* the replaced file is kept beside the master */
 		/* Taking over from libvirt's helper, or back after it ran:
 		 * the file is the truth for its bridge. */
 		r = ldb_status_sync(&st, err, sizeof(err));
