@@ -594,6 +594,25 @@ static int put_out(struct out *o, const char *p, size_t len)
 	return r;
 }
 
+/* The records of a leaf page lie in it in reverse order, and the walk
+ * reads each one's header and then its text: a pattern the hardware does
+ * not prefetch, so without help every record waits for memory (a fifth of
+ * an event at 100,000 leases, the master's pages being out of the CPU's
+ * caches). On the first record seen in a page, the whole page is asked
+ * for at once. A prefetch never faults, whatever the address. */
+#define PREFETCH_PAGE 4096
+static void prefetch_page(const void *p, uintptr_t *last)
+{
+	uintptr_t page = (uintptr_t)p & ~(uintptr_t)(PREFETCH_PAGE - 1);
+
+	if (page == *last)
+		return;
+	*last = page;
+	/* And the page after it, which the walk often reads next. */
+	for (uintptr_t a = page; a < page + 2 * PREFETCH_PAGE; a += 64)
+		__builtin_prefetch((const void *)a);
+}
+
 /* The file's text: "[\n", the records joined by ",\n", "\n]\n"; libvirt
  * writes an empty list as "[\n\n]\n". */
 static int emit(struct ldb_status *s, struct out *o)
@@ -602,6 +621,7 @@ static int emit(struct ldb_status *s, struct out *o)
 	size_t plen = prefix_of(s, pre);
 	MDB_val k = {plen, pre}, v;
 	MDB_cursor *c;
+	uintptr_t page = 0;
 	bool first = true;
 	int r;
 
@@ -613,6 +633,7 @@ static int emit(struct ldb_status *s, struct out *o)
 	r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_SET_RANGE));
 	for (; r == 0 && k.mv_size >= plen && memcmp(k.mv_data, pre, plen) == 0;
 	     r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_NEXT))) {
+		prefetch_page(v.mv_data, &page);
 		if (v.mv_size < 1)
 			continue;
 		if (!first)
