@@ -54,6 +54,18 @@ ok $? "... and an event after it closed it"
 is "... no file but virbr0.status beside it" "$(ls -A "$T/lv")" "virbr0.status"
 is "... one spare beside the master" "$(cd "$LEASE_DB_DIR" && ls -d *.spare)" "virbr0.status.spare"
 
+# Without status.lock (it cannot be opened) a second helper could write
+# over the spare while the first exchanges it: a new file then, as before.
+if command -v strace >/dev/null; then
+	mv "$LEASE_DB_DIR/status.lock" "$T/status.lock.saved" && mkdir "$LEASE_DB_DIR/status.lock"
+	strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$T/trace" "$HELPER" add 52:54:00:02:00:07 10.2.0.7 seventh
+	ok $? "an event without status.lock"
+	check_not "... leaves the spare alone" grep -q 'status\.spare' "$T/trace"
+	check "... and writes a new file" grep -qE 'virbr0\.status\.[A-Za-z0-9]{6}".*O_CREAT' "$T/trace"
+	check "... which has the event" grep -q '"10.2.0.7"' "$T/lv/virbr0.status"
+	rmdir "$LEASE_DB_DIR/status.lock" && mv "$T/status.lock.saved" "$LEASE_DB_DIR/status.lock"
+fi
+
 # The cost: events in libvirt mode against the same events without it.
 ms() { # CMD... : milliseconds it took
 	local t0=$(date +%s%N)
