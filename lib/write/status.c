@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -673,10 +674,18 @@ static void remove_stale(struct ldb_status *s)
  * its name but the writer, and <bridge>.status names another file. */
 static bool open_elsewhere(int fd)
 {
-	if (fcntl(fd, F_SETLEASE, F_WRLCK) < 0)
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	bool r;
+
+	/* Someone opening the file meanwhile breaks the lease, which sends
+	 * SIGIO (fatal by default): ignored for these two calls. */
+	if (sigaction(SIGIO, &ign, &old) < 0)
 		return true;
-	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
-	return false;
+	r = fcntl(fd, F_SETLEASE, F_WRLCK) < 0;
+	if (!r)
+		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	sigaction(SIGIO, &old, NULL);
+	return r;
 }
 
 /* The spare to write the next file into, or -1: then a temporary file
