@@ -27,9 +27,43 @@ if command -v strace >/dev/null; then
 	strace -f -qq -e trace=open,openat -o "$T/trace" "$HELPER" add 52:54:00:02:00:02 10.2.0.2 second
 	ok $? "an event under strace"
 	check_not "... does not open virbr0.status" grep -E 'virbr0\.status"' "$T/trace"
-	check "... but writes its successor" grep -qE 'virbr0\.status\.[A-Za-z0-9]{6}".*O_CREAT' "$T/trace"
+	# Into the file the last event replaced, kept beside the master and
+	# exchanged into place: no new file to allocate, no old one to free.
+	check "... but writes its successor over the file the last event replaced" \
+		grep -qE '"'"$LEASE_DB_DIR"'/virbr0\.status\.spare", O_RDWR' "$T/trace"
+	check_not "... (no new file)" grep -q 'O_CREAT' <(grep 'virbr0\.status' "$T/trace")
+	strace -f -qq -e trace=rename,renameat,renameat2 -o "$T/trace" "$HELPER" add 52:54:00:02:00:03 10.2.0.3 third
+	check "... and exchanges it with virbr0.status" grep -qE 'virbr0\.status\.spare".*virbr0\.status".*RENAME_EXCHANGE' "$T/trace"
 else
 	skip "strace not installed: not checked that the file is not read"
+fi
+
+# That file is written over only when nobody has it open any more: a
+# reader of virbr0.status (libvirt's NSS module, virsh) that opened it
+# before an event reads that file whole, whatever events follow.
+exec 9<"$T/lv/virbr0.status"
+before=$(md5sum <"/proc/$$/fd/9")
+helper add 52:54:00:02:00:04 10.2.0.4 fourth
+helper add 52:54:00:02:00:05 10.2.0.5 fifth
+ok $? "two events while a reader holds the file the first one replaces"
+is "... which the reader still reads as it was" "$(md5sum <"/proc/$$/fd/9")" "$before"
+check "... while virbr0.status has both events" grep -q '"10.2.0.5"' "$T/lv/virbr0.status"
+exec 9<&-
+helper add 52:54:00:02:00:06 10.2.0.6 sixth
+ok $? "... and an event after it closed it"
+is "... no file but virbr0.status beside it" "$(ls -A "$T/lv")" "virbr0.status"
+is "... one spare beside the master" "$(cd "$LEASE_DB_DIR" && ls -d *.spare)" "virbr0.status.spare"
+
+# Without status.lock (it cannot be opened) a second helper could write
+# over the spare while the first exchanges it: a new file then, as before.
+if command -v strace >/dev/null; then
+	mv "$LEASE_DB_DIR/status.lock" "$T/status.lock.saved" && mkdir "$LEASE_DB_DIR/status.lock"
+	strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$T/trace" "$HELPER" add 52:54:00:02:00:07 10.2.0.7 seventh
+	ok $? "an event without status.lock"
+	check_not "... leaves the spare alone" grep -q 'status\.spare' "$T/trace"
+	check "... and writes a new file" grep -qE 'virbr0\.status\.[A-Za-z0-9]{6}".*O_CREAT' "$T/trace"
+	check "... which has the event" grep -q '"10.2.0.7"' "$T/lv/virbr0.status"
+	rmdir "$LEASE_DB_DIR/status.lock" && mv "$T/status.lock.saved" "$LEASE_DB_DIR/status.lock"
 fi
 
 # The cost: events in libvirt mode against the same events without it.

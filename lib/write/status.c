@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,23 +574,44 @@ static int flush_out(struct out *o)
 	return r;
 }
 
+/* The buffer is always filled to the brim before it is written (records
+ * are split across writes), so that every write covers whole pages: a
+ * spare written over in place is then never read back for a partial page,
+ * and its cached pages are reused as they are. */
 static int put_out(struct out *o, const char *p, size_t len)
 {
 	int r = 0;
 
-	if (o->len + len > o->cap)
-		r = flush_out(o);
-	if (r == 0 && len > o->cap) { /* a record larger than the buffer */
-		o->len = 0;
-		r = write_all(o->fd, p, len);
-		o->written += (off_t)len;
-		return r;
-	}
-	if (r == 0) {
-		memcpy(o->buf + o->len, p, len);
-		o->len += len;
+	while (r == 0 && len) {
+		size_t n = o->cap - o->len < len ? o->cap - o->len : len;
+
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		p += n;
+		len -= n;
+		if (o->len == o->cap)
+			r = flush_out(o);
 	}
 	return r;
+}
+
+/* The records of a leaf page lie in it in reverse order, and the walk
+ * reads each one's header and then its text: a pattern the hardware does
+ * not prefetch, so without help every record waits for memory (a fifth of
+ * an event at 100,000 leases, the master's pages being out of the CPU's
+ * caches). On the first record seen in a page, the whole page is asked
+ * for at once. A prefetch never faults, whatever the address. */
+#define PREFETCH_PAGE 4096
+static void prefetch_page(const void *p, uintptr_t *last)
+{
+	uintptr_t page = (uintptr_t)p & ~(uintptr_t)(PREFETCH_PAGE - 1);
+
+	if (page == *last)
+		return;
+	*last = page;
+	/* And the page after it, which the walk often reads next. */
+	for (uintptr_t a = page; a < page + 2 * PREFETCH_PAGE; a += 64)
+		__builtin_prefetch((const void *)a);
 }
 
 /* The file's text: "[\n", the records joined by ",\n", "\n]\n"; libvirt
@@ -600,6 +622,7 @@ static int emit(struct ldb_status *s, struct out *o)
 	size_t plen = prefix_of(s, pre);
 	MDB_val k = {plen, pre}, v;
 	MDB_cursor *c;
+	uintptr_t page = 0;
 	bool first = true;
 	int r;
 
@@ -611,6 +634,7 @@ static int emit(struct ldb_status *s, struct out *o)
 	r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_SET_RANGE));
 	for (; r == 0 && k.mv_size >= plen && memcmp(k.mv_data, pre, plen) == 0;
 	     r = ldb_mdb_errno(mdb_cursor_get(c, &k, &v, MDB_NEXT))) {
+		prefetch_page(v.mv_data, &page);
 		if (v.mv_size < 1)
 			continue;
 		if (!first)
@@ -644,6 +668,58 @@ static void remove_stale(struct ldb_status *s)
 	closedir(d);
 }
 
+/* Whether any other open file description refers to fd's file: a write
+ * lease is granted only when none does (fs/locks.c counts the readers and
+ * writers of the inode). Released at once: nobody can open the spare by
+ * its name but the writer, and <bridge>.status names another file. */
+static bool open_elsewhere(int fd)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	bool r;
+
+	/* Someone opening the file meanwhile breaks the lease, which sends
+	 * SIGIO (fatal by default): ignored for these two calls. */
+	if (sigaction(SIGIO, &ign, &old) < 0)
+		return true;
+	r = fcntl(fd, F_SETLEASE, F_WRLCK) < 0;
+	if (!r)
+		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	sigaction(SIGIO, &old, NULL);
+	return r;
+}
+
+/* The spare to write the next file into, or -1: then a temporary file
+ * beside <bridge>.status, as without a spare. Replacing a file of 17 MB
+ * (100,000 leases) frees its blocks and cached pages in rename(), and the
+ * new one allocates as many: 5-7 ms together, a fifth of the event. The
+ * replaced file is kept instead (exchanged with its successor) and the
+ * next event writes over it, unless someone (libvirt's NSS module,
+ * virsh) still has it open: it is dropped then, and freed when they close
+ * it. Only within one filesystem (renameat2() cannot exchange across). */
+static int open_spare(struct ldb_status *s)
+{
+	struct stat a, b;
+	int fd, n;
+
+	if (!s->spare_dir)
+		return -1;
+	n = snprintf(s->spare, sizeof(s->spare), "%s/%s.status.spare", s->spare_dir, s->bridge);
+	if (n < 0 || (size_t)n >= sizeof(s->spare) || stat(s->dir, &a) < 0 ||
+	    stat(s->spare_dir, &b) < 0 || a.st_dev != b.st_dev)
+		return -1;
+	fd = open(s->spare, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd >= 0) {
+		/* Another name (a hard link) or a reader would see it change. */
+		if (fstat(fd, &a) == 0 && S_ISREG(a.st_mode) && a.st_nlink == 1 &&
+		    !open_elsewhere(fd))
+			return fd;
+		close(fd);
+	}
+	if (unlink(s->spare) < 0 && errno != ENOENT)
+		return -1;
+	return open(s->spare, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+}
+
 int ldb_status_prepare(struct ldb_status *s)
 {
 	struct out o = {-1, NULL, 0, WRITE_CHUNK, 0, 0};
@@ -651,22 +727,30 @@ int ldb_status_prepare(struct ldb_status *s)
 	int r;
 
 	remove_stale(s);
-	snprintf(s->tmp, sizeof(s->tmp), "%s.XXXXXX", s->path);
 	o.buf = malloc(WRITE_CHUNK);
 	if (!o.buf)
 		return -ENOMEM;
-	o.fd = mkostemp(s->tmp, O_CLOEXEC);
-	if (o.fd < 0) {
-		r = -errno;
-		free(o.buf);
-		return r;
+	o.fd = open_spare(s);
+	if (o.fd >= 0) {
+		s->spare_made = true;
+	} else {
+		snprintf(s->tmp, sizeof(s->tmp), "%s.XXXXXX", s->path);
+		o.fd = mkostemp(s->tmp, O_CLOEXEC);
+		if (o.fd < 0) {
+			r = -errno;
+			free(o.buf);
+			return r;
+		}
+		s->tmp_made = true;
 	}
-	s->tmp_made = true;
 	r = fchmod(o.fd, 0644) < 0 ? -errno : 0;
 	if (r == 0)
 		r = emit(s, &o);
-	if (r == 0)
+	if (r == 0 && o.len)
 		r = flush_out(&o);
+	/* A spare written over may have been longer. */
+	if (r == 0 && s->spare_made && ftruncate(o.fd, o.written) < 0)
+		r = -errno;
 	/* Durable before the master says it is there. */
 	if (r == 0 && fsync(o.fd) < 0)
 		r = -errno;
@@ -689,6 +773,15 @@ int ldb_status_install(struct ldb_status *s)
 {
 	int r = 0;
 
+	if (s->spare_made) {
+		/* The file replaced becomes the spare; with no file in place
+		 * (or no exchange on this filesystem), a plain rename. */
+		if (renameat2(AT_FDCWD, s->spare, AT_FDCWD, s->path, RENAME_EXCHANGE) < 0 &&
+		    ((errno != ENOENT && errno != EINVAL) || rename(s->spare, s->path) < 0))
+			r = -errno;
+		/* Left in place on failure: not visible, written over next. */
+		s->spare_made = false;
+	}
 	if (s->tmp_made && rename(s->tmp, s->path) < 0) {
 		r = -errno;
 		ldb_status_discard(s);
@@ -702,6 +795,7 @@ void ldb_status_discard(struct ldb_status *s)
 	if (s->tmp_made)
 		unlink(s->tmp);
 	s->tmp_made = false;
+	s->spare_made = false; /* not visible: written over by the next event */
 }
 
 int ldb_status_forget(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bridge)

@@ -43,6 +43,12 @@ struct ldb_status {
 	bool stale;      /* the file in place is not the one the master describes */
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	bool tmp_made; /* tmp holds the next file, not yet renamed */
+	/* Set by the caller after ldb_status_begin(): a directory of the
+	 * writer's own (the master's) where the file replaced last time is
+	 * kept, to be written over by the next event; NULL: none. */
+	const char *spare_dir;
+	char spare[PATH_MAX];
+	bool spare_made; /* spare holds the next file, not yet exchanged */
 };
 
 /* Open the status tables (creating them) and the bridge's state. */
@@ -63,8 +69,11 @@ int ldb_status_sync(struct ldb_status *s, char *err, size_t errlen);
  * server DUIDs, append the new record. */
 int ldb_status_record(struct ldb_status *s, const struct ldb_event *ev);
 
-/* Write the records to a temporary file beside <bridge>.status (fsync'd,
- * mode 0644) and note its identity in the master. Nothing is visible until
+/* Write the records to a file not yet visible (fsync'd, mode 0644): the
+ * spare (the file replaced by the last event, written over in place, when
+ * nobody has it open any more and it is on <bridge>.status's filesystem),
+ * else a new temporary file beside <bridge>.status; and note its identity
+ * in the master. Nothing is visible until
  * ldb_status_install(), which the caller runs only once the master's
  * transaction has committed; ldb_status_discard() otherwise. */
 int ldb_status_prepare(struct ldb_status *s);

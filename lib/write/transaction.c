@@ -195,7 +195,7 @@ static int explain(const struct ldb_master *m, int r)
  * its own and writes the current one, instead of importing it.
  */
 static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb_event_kept *k,
-                             const struct ldb_libvirt_target *lv, uint64_t *txnid)
+                             const struct ldb_libvirt_target *lv, bool locked, uint64_t *txnid)
 {
 	struct ldb_status st;
 	char err[PATH_MAX + 200];
@@ -222,6 +222,10 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 			goto fail;
 		}
 		have_status = true;
+		/* The replaced file is kept beside the master and written over
+		 * next time: only under status.lock, or a helper could write
+		 * over the file another one is about to exchange into place. */
+		st.spare_dir = locked ? m->dir : NULL;
 		/* Taking over from libvirt's helper, or back after it ran:
 		 * the file is the truth for its bridge. */
 		r = ldb_status_sync(&st, err, sizeof(err));
@@ -318,7 +322,7 @@ int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb
                           const struct ldb_libvirt_target *lv, uint64_t *txnid)
 {
 	int lock = lv->bridge && m->dir ? status_lock(m) : -1;
-	int r = event_transaction(m, ev, k, lv, txnid);
+	int r = event_transaction(m, ev, k, lv, lock >= 0, txnid);
 
 	if (lock >= 0)
 		close(lock);

@@ -2,7 +2,8 @@
 # make bench: lease-db beside Debian's libnss_libvirt and libvirt_leaseshelper
 # on identical data, in one run. Prints one table. Not part of make check.
 # BENCH_HELPER_BEFORE=PATH adds rows for another build's lease-db-helper
-# keeping .status on the same data (before/after in doc/performance.md).
+# keeping .status on the same data (before/after in doc/performance.md);
+# BENCH_AB_ROUNDS=K adds K rounds of both taking turns, on fresh data each.
 # Needs root for libvirt's side (its paths are compiled in; data is placed
 # by bind mounts in a private mount namespace); without it, or without the
 # packages, that column says n/a.
@@ -268,6 +269,18 @@ if [ -n "${T1:-}" ]; then
 		"$(awk -v a="$LT1" -v b="$LT2" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }')" ""
 fi
 
+# status_round HELPER N: ms per event (median of 30, one decimal) of HELPER
+# keeping .status on a fresh master and status file of N leases.
+status_round() {
+	rm -rf "$T/master" "$RUN"/leases.mdb* "$T/ours"
+	mkdir -p "$T/ours"
+	"$MKLEASES" -n "$2" "$T/master" "$LEASE_DB_SNAPSHOT" >/dev/null || exit 1
+	cp "$T/lv/virbr0.status" "$T/ours/virbr0.status"
+	LEASE_DB_LIBVIRT_DIR=$T/ours "$1" old 52:54:00:ff:00:02 10.250.1.1 warm >/dev/null 2>&1
+	LEASE_DB_LIBVIRT_DIR=$T/ours "$BX" 30 "$1" old 52:54:00:ff:00:01 10.250.0.%i bench%i |
+		awk '{ printf "%.1f", $1 / 1000 }'
+}
+
 echo
 row "helper, whole process per event" "leases" "lease-db" "libvirt" "ratio"
 export DNSMASQ_INTERFACE=virbr0 VIR_BRIDGE_NAME=virbr0
@@ -306,6 +319,18 @@ for n in 1000 10000 100000; do
 		LEASE_DB_LIBVIRT_DIR=$T/ours "$BENCH_HELPER_BEFORE" old 52:54:00:ff:00:02 10.250.1.1 warm >/dev/null 2>&1
 		ob=$(LEASE_DB_LIBVIRT_DIR=$T/ours "$BX" 10 "$BENCH_HELPER_BEFORE" old 52:54:00:ff:00:01 10.250.0.%i bench%i | cut -d' ' -f1)
 		row "  ... the same, BENCH_HELPER_BEFORE" "$n" "$(us $((ob * 1000)))" "" ""
+		# BENCH_AB_ROUNDS=K: K rounds taking turns, before then this
+		# build, each on fresh data, so that load from elsewhere hits
+		# both alike; the median of each round, in order.
+		ab_b= ab_o=
+		for _ in $(seq 1 "${BENCH_AB_ROUNDS:-0}"); do
+			ab_b+="$(status_round "$BENCH_HELPER_BEFORE" "$n") "
+			ab_o+="$(status_round "$HELPER" "$n") "
+		done
+		if [ -n "$ab_b" ]; then
+			row "  ... taking turns: before" "$n" "$ab_b" "" ""
+			row "  ... taking turns: this build" "$n" "$ab_o" "" ""
+		fi
 	fi
 done
 echo "  (targets for keeping .status: 5 ms per event at 10,000 leases, 30 ms at 100,000)"
