@@ -424,13 +424,13 @@ struct build {
 	size_t from_snapshot, guests;
 };
 
+/* Every lease of the snapshot, even on bridges whose file is used: the
+ * file then replaces them, and an imported lease keeps only the name the
+ * snapshot (the master) held for it, never one only .status has. */
 static int put_snapshot_lease(const struct ldb_lease *l, void *p)
 {
 	struct build *b = p;
-	const struct status *st = status_of(b->s, l->iface);
 
-	if (st && st->use)
-		return 0;
 	b->from_snapshot++;
 	return ldb_lease_put(b->txn, b->dbis, l);
 }
@@ -465,7 +465,8 @@ static int fill(struct build *b)
 
 		/* Imported either way: the master then holds what the file
 		 * holds, as after the bridge's first event. */
-		r = ldb_status_import(b->txn, b->dbis, st->use ? st->arr : none, st->bridge);
+		r = ldb_status_import(b->txn, b->dbis, st->use ? st->arr : none, st->bridge,
+		                      st->use);
 		if (r >= 0 && st->use)
 			printf("%s/%s.status: %d lease%s imported (%s)\n", s->lv, st->bridge, r,
 			       r == 1 ? "" : "s",

@@ -28,7 +28,8 @@ struct ldb_status_state {
 	uint32_t v6_duid;             /* IPv6 records with a server DUID */
 	uint32_t v6_noduid;           /* IPv6 records without one */
 	struct ldb_status_id written; /* the file the last event wrote */
-	struct ldb_status_id prev;    /* the one before (its rename may have failed) */
+	struct ldb_status_id prev;    /* the file in place when it was written (its
+	                               * rename may have failed, or several) */
 };
 
 /* One bridge's .status within one write transaction. */
@@ -39,9 +40,10 @@ struct ldb_status {
 	MDB_dbi byip; /* "status-ip": <bridge> NUL <ip-address text> -> seqs (dupsort) */
 	const char *dir, *bridge;
 	struct ldb_status_state st;
-	bool have_state; /* the master has kept this bridge's file before */
-	bool stale;      /* the file in place is not the one the master describes */
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	bool have_state;             /* the master has kept this bridge's file before */
+	bool stale;                  /* the file in place is not the one the master describes */
+	struct ldb_status_id ondisk; /* the file in place (zero: none), by ldb_status_sync() */
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
 	bool tmp_made; /* tmp holds the next file, not yet renamed */
 };
 

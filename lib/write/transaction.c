@@ -199,7 +199,7 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 {
 	struct ldb_status st;
 	char err[PATH_MAX + 200];
-	bool have_status = false, write_status = false;
+	bool have_status = false, write_status = false, records_only = false;
 	MDB_txn *txn;
 	int r;
 
@@ -215,7 +215,18 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 		r = fail_db(m, "clearing the last failure", r);
 		goto fail;
 	}
-	if (lv->bridge) {
+	if (lv->bridge && !lv->dir) {
+		/* The directory is missing (moved, not mounted yet): the
+		 * bridge's records follow the event all the same, so the file
+		 * written when it is back lists what the master does. */
+		r = ldb_status_begin(&st, txn, &m->dbis, "", lv->bridge);
+		if (r < 0) {
+			r = fail_db(m, "the status file's records", r);
+			goto fail;
+		}
+		have_status = st.have_state;
+		records_only = true;
+	} else if (lv->bridge) {
 		r = ldb_status_begin(&st, txn, &m->dbis, lv->dir, lv->bridge);
 		if (r < 0) {
 			r = fail_db(m, "the status file's records", r);
@@ -224,8 +235,9 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 		have_status = true;
 		/* Taking over from libvirt's helper, or back after it ran:
 		 * the file is the truth for its bridge. */
+		err[0] = '\0';
 		r = ldb_status_sync(&st, err, sizeof(err));
-		if (r == -EBADMSG) {
+		if (r < 0 && err[0]) {
 			ldb_report_error("%s", err);
 			goto fail;
 		}
@@ -252,10 +264,11 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 			r = fail_db(m, "the status file's records", r);
 			goto fail;
 		}
-		write_status = true;
+		write_status = !records_only;
 	}
-	/* init writes the file only when the last event's rename failed. */
-	if (have_status && (write_status || st.stale)) {
+	/* init writes the file only when the file in place lacks events
+	 * (a failed rename, a file set aside, leases it never had). */
+	if (have_status && !records_only && (write_status || st.stale)) {
 		r = ldb_status_prepare(&st);
 		if (r < 0) {
 			ldb_report_error("%s: %s; master and status file left unchanged", st.path,
