@@ -83,7 +83,8 @@ cat >"$L/virbr1.status" <<'JSON'
 ]
 JSON
 on virbr1 52:54:00:00:01:51 192.168.100.51 newnet2 || bail "helper add"
-is "a new network on the bridge: its .status is imported again" "$(lookup nobody -4 newnet)" 192.168.100.50
+check "a new network on the bridge: its .status is imported again (without names until renewal)" \
+	grep -qw virbr1 <<<"$(dump -a | grep -w 192.168.100.50)"
 is "... with the new event's lease" "$(lookup nobody -4 newnet2)" 192.168.100.51
 err=$(admin forget virbr1 2>&1 >/dev/null)
 check "forgetting a bridge whose .status is still there warns: $err" grep -q 'virbr1.status is still there' <<<"$err"
