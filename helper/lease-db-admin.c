@@ -40,6 +40,7 @@
 #include "write/libvirt.h"
 #include "write/master.h"
 #include "write/publish.h"
+#include "write/status.h"
 #include "write/tables.h"
 #include "write/validate.h"
 
@@ -222,6 +223,10 @@ static int cmd_forget(const struct opts *o, const char *iface)
 			goto out;
 		}
 	}
+	/* The spare copy of its .status beside the master goes too. */
+	if (!o->dry_run && (r = ldb_status_spare_drop(m->dir, iface)) < 0)
+		errmsg("forget: removing the spare of %s.status in %s: %s\n", iface, m->dir,
+		       strerror(-r));
 	printf("%s %s: %zu lease%s, %zu bookkeeping entr%s\n",
 	       o->dry_run ? "would forget" : "forgot", iface, leases, leases == 1 ? "" : "s", keys,
 	       keys == 1 ? "y" : "ies");
@@ -454,13 +459,13 @@ struct build {
 	size_t from_snapshot, guests;
 };
 
+/* Every lease of the snapshot, even on bridges whose file is used: the
+ * file then replaces them, and an imported lease keeps only the name the
+ * snapshot (the master) held for it, never one only .status has. */
 static int put_snapshot_lease(const struct ldb_lease *l, void *p)
 {
 	struct build *b = p;
-	const struct status *st = status_of(b->s, l->iface);
 
-	if (st && st->use)
-		return 0;
 	b->from_snapshot++;
 	return ldb_lease_put(b->txn, b->dbis, l);
 }
@@ -495,7 +500,8 @@ static int fill(struct build *b)
 
 		/* Imported either way: the master then holds what the file
 		 * holds, as after the bridge's first event. */
-		r = ldb_status_import(b->txn, b->dbis, st->use ? st->arr : none, st->bridge);
+		r = ldb_status_import(b->txn, b->dbis, st->use ? st->arr : none, st->bridge,
+		                      st->use);
 		if (r >= 0 && st->use)
 			printf("%s/%s.status: %d lease%s imported (%s)\n", s->lv, st->bridge, r,
 			       r == 1 ? "" : "s",

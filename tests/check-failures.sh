@@ -38,9 +38,11 @@ run_check
 is "no failure: --check exits 0" "$RC" 0
 check "no failure: says so" grep -q '^ok    helper events .*no failed event' <<<"$OUT"
 
-# A corrupt .status: every event on the bridge fails.
+# A corrupt .status that cannot be moved aside (a directory holds the
+# name it would get): every event on the bridge fails.
 cp "$T/libvirt/virbr7.status" "$T/virbr7.status.good"
 printf '[{"ip-address": ' >"$T/libvirt/virbr7.status"
+mkdir -p "$T/libvirt/virbr7.status.invalid/x"
 ev virbr7 add 52:54:00:00:07:02 10.7.0.12 second
 is "with a corrupt .status an add fails" "$EV_RC" 3
 ev virbr7 del 52:54:00:00:07:01 10.7.0.11
@@ -79,6 +81,7 @@ is "--json: three failures" \
 # The bridge repaired: its next event succeeds and clears its failure and
 # the general one; virbr8's stays until virbr8 succeeds.
 cp "$T/virbr7.status.good" "$T/libvirt/virbr7.status"
+rm -r "$T/libvirt/virbr7.status.invalid"
 ev virbr7 add 52:54:00:00:07:02 10.7.0.12 second
 is "repaired, virbr7's next event succeeds" "$EV_RC" 0
 run_check

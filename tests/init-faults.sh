@@ -119,7 +119,8 @@ is "... prints the client's lease" "$(awk -v m="$MAC" '$2 == m { print $3, $4 }'
 check "... warns: $(cat "$T/init.err")" grep -q 'cannot be written (Permission denied)' "$T/init.err"
 
 # --- nothing recorded: libvirt's .status unreadable -------------------------
-mkdir -p "$T/libvirt" && echo 'not json' >"$T/libvirt/${NS_ID}a.status"
+# (invalid, and it cannot be moved aside: a directory holds that name)
+mkdir -p "$T/libvirt/${NS_ID}a.status.invalid/x" && echo 'not json' >"$T/libvirt/${NS_ID}a.status"
 out=$(LEASE_DB_LIBVIRT_DIR=$T/libvirt VIR_BRIDGE_NAME=${NS_ID}a helper init 2>"$T/init.err")
 is "init exits 0 when it cannot import libvirt's .status" "$?" 0
 is "... prints the lease" "$(awk -v m="$MAC" '$2 == m { print $3, $4 }' <<<"$out")" "$C guest4"

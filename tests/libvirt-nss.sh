@@ -54,6 +54,11 @@ for br in virbr0 virbr1; do
 	out=$(VIR_BRIDGE_NAME=$br "$HELPER" init)
 	ok $? "init on $br imports libvirt's $br.status"
 done
+# Names come back as dnsmasq renews each lease with the name it accepted.
+for br in virbr0 virbr1; do
+	renew_from_status "$L/$br.status" "$br"
+	ok $? "the guests on $br renew their leases"
+done
 is "init prints the imported leases back to dnsmasq" "$(VIR_BRIDGE_NAME=virbr0 "$HELPER" init | LC_ALL=C sort)" \
 "$(LC_ALL=C sort <<EOF
 $((N + 100)) 52:54:00:a4:6f:95 192.168.122.5 * *

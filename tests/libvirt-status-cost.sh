@@ -61,7 +61,7 @@ if command -v strace >/dev/null; then
 	strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$T/trace" "$HELPER" add 52:54:00:02:00:07 10.2.0.7 seventh
 	ok $? "an event without status.lock"
 	check_not "... leaves the spare alone" grep -q 'status\.spare' "$T/trace"
-	check "... and writes a new file" grep -qE 'virbr0\.status\.[A-Za-z0-9]{6}".*O_CREAT' "$T/trace"
+	check "... and writes a new file" grep -qE 'virbr0\.status\.[A-Za-z0-9]{6}\.tmp".*O_CREAT' "$T/trace"
 	check "... which has the event" grep -q '"10.2.0.7"' "$T/lv/virbr0.status"
 	rmdir "$LEASE_DB_DIR/status.lock" && mv "$T/status.lock.saved" "$LEASE_DB_DIR/status.lock"
 fi

@@ -101,25 +101,32 @@ is "... the deleted lease is gone" "$(lookup nobody -4 plain5)" "not found"
 LEASE_DB_SNAPSHOT=$T/elsewhere/leases.mdb virt 52:54:00:00:02:03 192.168.122.3 virt3 || bail "helper add"
 LEASE_DB_SNAPSHOT=$T/elsewhere/leases.mdb VIR_BRIDGE_NAME=virbr0 helper del 52:54:00:00:02:02 192.168.122.2 ||
 	bail "helper del"
-want=$(norm --master)
+# Names come only from the snapshot (from the master), never from .status
+# (it also holds names dnsmasq refused): virt3 comes back without its name
+# until its next renewal.
+want=$(norm --master | jq -S 'map(if .["ip-address"] == "192.168.122.3" then del(.hostname) else . end)')
 is "the snapshot lacks virbr0's last events" "$(lookup nobody -4 virt3)" "not found"
 truncate -s $((full / 3)) "$LEASE_DB_DIR/data.mdb"
 out=$(admin rebuild)
 is "rebuild with a newer .status: exit 0" "$?" 0
 check "... which it says it used: $(tr '\n' '|' <<<"$out")" grep -q 'virbr0.status: 3 leases imported' <<<"$out"
 is "... every lease is back, virbr0's as .status has them" "$(norm --master)" "$want"
-is "... the lease taken while publishing failed resolves" "$(lookup nobody -4 virt3)" 192.168.122.3
+is "... the lease taken while publishing failed is back, without the name only .status has" \
+	"$(dump --json -a | jq -r '.[] | select(.["ip-address"] == "192.168.122.3") | .hostname // "-"')" "-"
+is "... which does not resolve until dnsmasq passes it again" "$(lookup nobody -4 virt3)" "not found"
+VIR_BRIDGE_NAME=virbr0 DNSMASQ_INTERFACE=virbr0 helper old 52:54:00:00:02:03 192.168.122.3 virt3
+is "... and then does" "$(lookup nobody -4 virt3)" 192.168.122.3
 is "... the one released meanwhile does not" "$(lookup nobody -4 virt2)" "not found"
 is "... eth0's from the snapshot, with their domain" "$(lookup nobody -4 plain1.lan.test)" 10.0.1.1
 
 # No snapshot at all: libvirt's .status files alone.
-want=$(norm --master --interface virbr0)
+want=$(norm --master --interface virbr0 | jq -S 'map(del(.hostname))')
 rm -f "$LEASE_DB_SNAPSHOT" "$LEASE_DB_SNAPSHOT.delta"
 truncate -s 0 "$LEASE_DB_DIR/data.mdb"
 out=$(admin rebuild 2>&1)
 is "rebuild without a snapshot: exit 0" "$?" 0
-is "... virbr0's leases from its .status file" "$(norm --master --interface virbr0)" "$want"
-is "... and they resolve" "$(lookup nobody -4 virt1)" 192.168.122.1
+is "... virbr0's leases from its .status file, without names" "$(norm --master --interface virbr0)" "$want"
+is "... which do not resolve by name" "$(lookup nobody -4 virt1)" "not found"
 
 # A fresh master: helpers racing to create it all succeed (the check waits
 # for liblmdb's creator instead of taking its empty file for damage).

@@ -112,9 +112,14 @@ void ldb_self_name(char out[LDB_HOSTNAME_MAX + 1])
 /* The one list of labels no lease may answer for. localhost and the
  * variants distributions put in /etc/hosts would send local traffic to a
  * guest; browsers fetch proxy settings from wpad (dnsmasq's manual advises
- * ignoring it) and Windows looks up isatap for an IPv6 tunnel router. */
+ * ignoring it) and Windows looks up isatap for an IPv6 tunnel router.
+ * ip6-allnodes, ip6-allrouters, ip6-localnet and ip6-mcastprefix are the
+ * IPv6-only names of Debian's /etc/hosts: `files` answers them for IPv6
+ * only, so an IPv4 lookup would fall through to a guest. */
 static const char *const reserved[] = {
-    "localhost", "localhost4", "localhost6", "ip6-localhost", "ip6-loopback", "wpad", "isatap",
+    "localhost",       "localhost4",   "localhost6",     "ip6-localhost",
+    "ip6-loopback",    "ip6-allnodes", "ip6-allrouters", "ip6-localnet",
+    "ip6-mcastprefix", "wpad",         "isatap",
 };
 
 bool ldb_name_reserved(struct ldb_str name, const char *self)

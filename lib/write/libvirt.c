@@ -1,8 +1,10 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +30,14 @@ struct ldb_libvirt_target ldb_libvirt_target_of(const struct ldb_event *ev)
 	bool explicit;
 
 	lv.dir = ldb_libvirt_dir(&explicit);
-	if (lv.dir && (stat(lv.dir, &st) < 0 || !S_ISDIR(st.st_mode)))
-		lv.dir = NULL;
 	/* A plain dnsmasq on a host that also has libvirt keeps out of
 	 * libvirt's files unless told otherwise. */
 	if (lv.dir && !explicit && !getenv("VIR_BRIDGE_NAME"))
 		lv.dir = NULL;
 	if (lv.dir && ev->have_iface)
 		lv.bridge = ev->lease.iface.p;
+	if (lv.dir && (stat(lv.dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		lv.dir = NULL;
 	return lv;
 }
 
@@ -169,13 +171,17 @@ int ldb_status_load(const char *dir, const char *bridge, json_object **out, char
 		return *out ? 0 : -ENOMEM;
 	}
 	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		snprintf(err, errlen, "%s: %s", path,
+		         r == -ELOOP    ? "a symbolic link (not followed)"
+		         : r == -EINVAL ? "not a regular file"
+		         : r == -EFBIG  ? "larger than 64 MiB, more than any lease file"
+		                        : strerror(-r));
 		return r;
 	}
 	r = ldb_status_parse(text, len, out, msg, sizeof(msg));
 	free(text);
 	if (r == -EBADMSG)
-		snprintf(err, errlen, "%s: %s; left unchanged", path, msg);
+		snprintf(err, errlen, "%s: %s", path, msg);
 	return r;
 }
 
@@ -317,15 +323,111 @@ static int imported_key(const char *bridge, char *key, size_t size)
 	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
 }
 
+/* Is old the lease l describes? IPv4: the same MAC; IPv6: the same DUID
+ * and IAID. */
+static bool same_lease(const struct ldb_lease *l, const struct ldb_lease *old)
+{
+	if (l->family == AF_INET)
+		return ldb_str_eq(l->mac, old->mac);
+	return ldb_str_eq(l->client_id, old->client_id) && l->iaid == old->iaid &&
+	       (l->flags & LDB_LEASE_HAS_IAID) == (old->flags & LDB_LEASE_HAS_IAID);
+}
+
+/* A .status file holds the name the client sent, accepted by dnsmasq or
+ * not (libvirt's helper writes DNSMASQ_SUPPLIED_HOSTNAME), and no domain.
+ * An imported lease keeps a name only when the master already holds that
+ * name for the same lease (address, bridge, client), and keeps the
+ * master's domain; otherwise it is recorded without a name, which dnsmasq
+ * passes again (if it accepted it) at the guest's next renewal. */
+static int keep_from_master(MDB_txn *txn, const struct ldb_dbis *dbis, struct ldb_lease *l,
+                            char domain[LDB_DOMAIN_MAX + 1])
+{
+	struct ldb_str host = l->hostname;
+	struct ldb_lease old;
+	int r;
+
+	l->hostname = LDB_STR_NULL;
+	r = ldb_lease_get(txn, dbis, l->family, l->addr, l->iface, &old);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0 || !same_lease(l, &old))
+		return r;
+	if (host.len && ldb_str_eq(host, old.hostname))
+		l->hostname = host;
+	/* Copied: the put below may move the page it is on. */
+	if (old.domain.len && ldb_str_copy(domain, LDB_DOMAIN_MAX + 1, old.domain) == 0)
+		l->domain = ldb_str_from(domain);
+	return 0;
+}
+
+/* The bridge's leases in the master by address, and whether the file
+ * being imported has each. */
+struct on_bridge {
+	struct on_bridge_lease {
+		uint8_t family, addr[16];
+		bool in_file;
+	} * v;
+	size_t n, cap;
+	const char *bridge;
+};
+
+static int collect_bridge(const MDB_val *key, const struct ldb_lease *l, void *p)
+{
+	struct on_bridge *a = p;
+
+	(void)key;
+	if (!ldb_str_eq(l->iface, ldb_str_from(a->bridge)))
+		return 0;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 64;
+		void *nv = realloc(a->v, cap * sizeof(*a->v));
+
+		if (!nv)
+			return -ENOMEM;
+		a->v = nv;
+		a->cap = cap;
+	}
+	a->v[a->n].family = l->family;
+	memcpy(a->v[a->n].addr, l->addr, 16);
+	a->v[a->n].in_file = false;
+	a->n++;
+	return 0;
+}
+
+static int cmp_lease_addr(const void *pa, const void *pb)
+{
+	const struct on_bridge_lease *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->addr, b->addr, 16);
+}
+
+static void mark_in_file(struct on_bridge *a, const struct ldb_lease *l)
+{
+	struct on_bridge_lease k = {.family = l->family}, *e;
+
+	memcpy(k.addr, l->addr, 16);
+	e = a->n ? bsearch(&k, a->v, a->n, sizeof(*a->v), cmp_lease_addr) : NULL;
+	if (e)
+		e->in_file = true;
+}
+
 int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *arr,
-                      const char *bridge)
+                      const char *bridge, bool replace)
 {
 	char mac[LDB_MAC_MAX + 1], cid[LDB_HEXID_MAX + 1], duid[LDB_HEXID_MAX + 1];
 	char key[sizeof(LDB_META_IMPORTED) + LDB_IFNAME_MAX], self[LDB_HOSTNAME_MAX + 1];
-	int n = 0, r;
+	char domain[LDB_DOMAIN_MAX + 1];
+	struct on_bridge was = {.bridge = bridge};
+	int n = 0, r = 0;
 
 	ldb_self_name(self);
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+	if (replace)
+		r = ldb_lease_foreach_key(txn, dbis, collect_bridge, &was);
+	if (r == 0 && was.n)
+		qsort(was.v, was.n, sizeof(*was.v), cmp_lease_addr);
+	for (size_t i = 0; r == 0 && i < json_object_array_length(arr); i++) {
 		json_object *o = json_object_array_get_idx(arr, i);
 		struct ldb_lease l;
 
@@ -334,15 +436,65 @@ int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *ar
 			        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 			continue;
 		}
-		r = ldb_lease_put(txn, dbis, &l);
-		if (r < 0)
-			return r;
-		n++;
+		r = keep_from_master(txn, dbis, &l, domain);
+		if (r == 0)
+			r = ldb_lease_put(txn, dbis, &l);
+		if (r == 0 && replace)
+			mark_in_file(&was, &l);
+		if (r == 0)
+			n++;
 	}
-	r = imported_key(bridge, key, sizeof(key));
+	/* The file is the truth: the bridge's leases it does not list go. */
+	for (size_t i = 0; r == 0 && i < was.n; i++) {
+		if (was.v[i].in_file)
+			continue;
+		r = ldb_lease_del(txn, dbis, was.v[i].family, was.v[i].addr, ldb_str_from(bridge));
+		if (r == -ENOENT)
+			r = 0;
+	}
+	free(was.v);
+	if (r == 0)
+		r = imported_key(bridge, key, sizeof(key));
 	if (r == 0)
 		r = ldb_meta_put(txn, dbis, key, ldb_str_from("1"));
 	return r < 0 ? r : n;
+}
+
+/* The record libvirt's helper would have made for the lease's last add
+ * event (keys in its order); NULL when it would have made none (an IPv6
+ * lease without a MAC) or out of memory. */
+json_object *ldb_status_lease_record(const struct ldb_lease *l)
+{
+	char ip[INET6_ADDRSTRLEN], iaid[16];
+	bool v6 = l->family == AF_INET6;
+	json_object *o;
+	int r;
+
+	if (l->mac.len == 0 || !inet_ntop(l->family, l->addr, ip, sizeof(ip)))
+		return NULL;
+	snprintf(iaid, sizeof(iaid), "%" PRIu32, l->iaid);
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	r = add_str(o, LDB_JSON_IAID, v6 && (l->flags & LDB_LEASE_HAS_IAID) ? iaid : NULL);
+	if (r == 0)
+		r = add_str(o, LDB_JSON_ADDR, ip);
+	if (r == 0)
+		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_MAC].json, l->mac);
+	if (r == 0)
+		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_HOSTNAME].json, l->hostname);
+	if (r == 0)
+		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_CLIENT_ID].json, l->client_id);
+	if (r == 0 && v6)
+		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json,
+		                     l->server_duid);
+	if (r == 0)
+		r = ldb_json_add_int(o, LDB_JSON_EXPIRY, l->expiry);
+	if (r < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }
 
 int ldb_status_imported(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bridge)

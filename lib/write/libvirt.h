@@ -14,13 +14,15 @@
 
 /* libvirt's lease directory as far as one event goes. */
 struct ldb_libvirt_target {
-	const char *dir;    /* NULL: not in use */
+	const char *dir;    /* NULL: not in use (or missing) */
 	const char *bridge; /* NULL: no <bridge>.status to keep */
 };
 
 /* The directory is used when it exists and either LEASE_DB_LIBVIRT_DIR
  * named it or dnsmasq runs for libvirt (VIR_BRIDGE_NAME set); the bridge
- * is the event's interface, when it has one. */
+ * is the event's interface, when it has one. With the directory missing,
+ * bridge stays and dir is NULL: the master's records of a bridge it keeps
+ * a file for follow the event, and no file is written. */
 struct ldb_libvirt_target ldb_libvirt_target_of(const struct ldb_event *ev);
 
 /* Parse the text of a status file: a JSON array of objects, blank text
@@ -33,8 +35,9 @@ int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, s
                   const char *label);
 
 /* Read <dir>/<bridge>.status: a missing or blank file is an empty list.
- * -EBADMSG with a message in err when it is not a JSON array of objects:
- * unlike libvirt's helper we refuse rather than start from nothing. */
+ * -EBADMSG with a message in err when it is not a JSON array of objects,
+ * another negative errno with one when it cannot be read (a symbolic link,
+ * not a regular file, larger than 64 MiB). */
 int ldb_status_load(const char *dir, const char *bridge, json_object **out, char *err,
                     size_t errlen);
 
@@ -55,10 +58,19 @@ const char *ldb_status_event_duid(const struct ldb_event *ev);
 json_object *ldb_status_new_record(const struct ldb_event *ev);
 
 /* Import a status file's leases into the master, on bridge; records
- * that do not validate are skipped with a warning on stderr. Returns how
- * many were imported. */
+ * that do not validate are skipped with a warning on stderr. A lease keeps
+ * a hostname only when the master already holds that name for the same
+ * lease (address, bridge, client), and keeps the master's domain: .status
+ * also holds names dnsmasq refused. With replace, the bridge's leases the
+ * file does not list leave the master (the file is the truth). Returns
+ * how many were imported. */
 int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *arr,
-                      const char *bridge);
+                      const char *bridge, bool replace);
+
+/* The record libvirt's helper would have written for the lease's last add
+ * event; NULL when it writes none (an IPv6 lease without a MAC) or out of
+ * memory. */
+json_object *ldb_status_lease_record(const struct ldb_lease *l);
 
 /* Has bridge's status file been imported (by ldb_status_import())? 1 yes,
  * 0 no, or a negative errno. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -267,50 +268,80 @@ static int append_object(struct ldb_status *s, json_object *o)
 	return r;
 }
 
-struct addr_list {
-	struct {
-		uint8_t family, addr[16];
-	} * v;
-	size_t n, cap;
-	const char *bridge;
+/* First use: the master's leases of the bridge that the file does not
+ * list become records too, as libvirt's helper would have written them
+ * (leases recorded before libvirt mode was on). Collected first, appended
+ * after: the walk's leases live on pages the appends may move. */
+struct missing {
+	struct ldb_status *s;
+	json_object *recs;
 };
 
-static int collect_bridge(const MDB_val *key, const struct ldb_lease *l, void *p)
+static int collect_missing(const MDB_val *key, const struct ldb_lease *l, void *p)
 {
-	struct addr_list *a = p;
+	struct missing *m = p;
+	uint8_t ib[IP_KEY_MAX];
+	MDB_val ik, iv;
+	json_object *o;
+	int r;
 
 	(void)key;
-	if (!ldb_str_eq(l->iface, ldb_str_from(a->bridge)))
+	if (!ldb_str_eq(l->iface, ldb_str_from(m->s->bridge)))
 		return 0;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 64;
-		void *nv = realloc(a->v, cap * sizeof(*a->v));
-
-		if (!nv)
-			return -ENOMEM;
-		a->v = nv;
-		a->cap = cap;
+	o = ldb_status_lease_record(l);
+	if (!o)
+		return l->mac.len == 0 ? 0 : -ENOMEM;
+	if (ip_key(m->s, ldb_json_get_str(o, LDB_JSON_ADDR), ib, &ik) == 0) {
+		r = ldb_mdb_errno(mdb_get(m->s->txn, m->s->byip, &ik, &iv));
+		if (r != -ENOENT) {
+			json_object_put(o);
+			return r;
+		}
 	}
-	a->v[a->n].family = l->family;
-	memcpy(a->v[a->n].addr, l->addr, 16);
-	a->n++;
-	return 0;
+	return json_object_array_add(m->recs, o) == 0 ? 0 : -ENOMEM;
 }
 
-/* The bridge's leases leave the master (they are about to be replaced). */
-static int forget_leases(struct ldb_status *s)
+static int add_missing(struct ldb_status *s, size_t *added)
 {
-	struct addr_list a = {.bridge = s->bridge};
-	int r = ldb_lease_foreach_key(s->txn, s->dbis, collect_bridge, &a);
+	struct missing m = {s, json_object_new_array()};
+	int r;
 
-	for (size_t i = 0; r == 0 && i < a.n; i++) {
-		r = ldb_lease_del(s->txn, s->dbis, a.v[i].family, a.v[i].addr,
-		                  ldb_str_from(s->bridge));
-		if (r == -ENOENT)
-			r = 0;
-	}
-	free(a.v);
+	if (!m.recs)
+		return -ENOMEM;
+	r = ldb_lease_foreach_key(s->txn, s->dbis, collect_missing, &m);
+	for (size_t i = 0; r == 0 && i < json_object_array_length(m.recs); i++)
+		r = append_object(s, json_object_array_get_idx(m.recs, i));
+	*added = json_object_array_length(m.recs);
+	json_object_put(m.recs);
 	return r;
+}
+
+/* A .status that cannot be libvirt's (a symbolic link, not a regular file,
+ * larger than 64 MiB, unreadable, not a JSON array of objects) is moved
+ * aside to <bridge>.status.invalid with a warning, and the bridge goes on
+ * as if there were none: the event is recorded and the file written anew
+ * (libvirt's helper silently starts a new file on invalid JSON). 1 when
+ * moved aside, with *arr empty; 0 with the file's records. */
+static int load_or_set_aside(struct ldb_status *s, json_object **arr, char *err, size_t errlen)
+{
+	char why[PATH_MAX + 200], aside[PATH_MAX + 16];
+	int r = ldb_status_load(s->dir, s->bridge, arr, why, sizeof(why));
+
+	if (r >= 0 || r == -ENOMEM)
+		return r;
+	snprintf(aside, sizeof(aside), "%s.invalid", s->path);
+	if (rename(s->path, aside) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s; moving it aside to %s: %s; repair or remove it", why,
+		         aside, strerror(-r));
+		return r;
+	}
+	fprintf(stderr,
+	        PROG ": %s; moved aside to %s, the bridge's file is written anew from "
+	             "the master\n",
+	        why, aside);
+	*arr = json_object_new_array();
+	return *arr ? 1 : -ENOMEM;
 }
 
 int ldb_status_sync(struct ldb_status *s, char *err, size_t errlen)
@@ -319,9 +350,11 @@ int ldb_status_sync(struct ldb_status *s, char *err, size_t errlen)
 	json_object *arr = NULL;
 	struct stat st;
 	bool have_file, replace;
+	size_t added = 0;
 	int r;
 
-	have_file = stat(s->path, &st) == 0;
+	/* lstat: a symbolic link is not libvirt's file (it is set aside). */
+	have_file = lstat(s->path, &st) == 0;
 	if (!have_file && errno != ENOENT) {
 		r = -errno;
 		snprintf(err, errlen, "%s: %s", s->path, strerror(-r));
@@ -329,6 +362,7 @@ int ldb_status_sync(struct ldb_status *s, char *err, size_t errlen)
 	}
 	if (have_file)
 		cur = id_of(&st);
+	s->ondisk = cur;
 	if (s->have_state) {
 		/* Nobody wrote it since us (libvirt's helper always leaves a
 		 * file): the master's view stands. The previous file is ours
@@ -348,26 +382,37 @@ int ldb_status_sync(struct ldb_status *s, char *err, size_t errlen)
 			return r;
 		replace = r > 0;
 	}
-	r = ldb_status_load(s->dir, s->bridge, &arr, err, errlen);
+	r = load_or_set_aside(s, &arr, err, errlen);
 	if (r < 0)
 		return r;
-	if (replace)
-		r = forget_leases(s);
-	if (r == 0)
-		r = clear_prefix(s, s->rec);
+	if (r == 1) {
+		/* No file now: the master's view stands, and is written. */
+		memset(&s->ondisk, 0, sizeof(s->ondisk));
+		memset(&cur, 0, sizeof(cur));
+		s->stale = true;
+		if (s->have_state) {
+			json_object_put(arr);
+			return 0;
+		}
+		replace = false;
+	}
+	r = clear_prefix(s, s->rec);
 	if (r == 0)
 		r = clear_prefix(s, s->byip);
 	s->st.v6_duid = s->st.v6_noduid = 0;
 	for (size_t i = 0; r == 0 && i < json_object_array_length(arr); i++)
 		r = append_object(s, json_object_array_get_idx(arr, i));
 	if (r == 0)
-		r = ldb_status_import(s->txn, s->dbis, arr, s->bridge);
+		r = ldb_status_import(s->txn, s->dbis, arr, s->bridge, replace);
 	json_object_put(arr);
+	if (r >= 0 && !replace)
+		r = add_missing(s, &added);
 	if (r < 0)
 		return r;
 	s->st.written = cur;
 	memset(&s->st.prev, 0, sizeof(s->st.prev));
-	s->stale = false;
+	/* Leases the file lacked: written even by init. */
+	s->stale = s->stale || added > 0;
 	r = save_state(s);
 	return r < 0 ? r : 1;
 }
@@ -649,21 +694,28 @@ static int emit(struct ldb_status *s, struct out *o)
 	return r < 0 ? r : put_out(o, "\n]\n", 3);
 }
 
-/* "<bridge>.status.XXXXXX" files are ours, left by a helper that died
- * between creating and renaming one; writers of a bridge are serialised by
- * the master's write transaction, so none is in progress now. */
+/* The temporary file: "<bridge>.status.XXXXXX.tmp". Ending in ".tmp", it
+ * can be no bridge's .status (bridge "a.status" has "a.status.status"),
+ * and its fixed length makes it no other bridge's temporary file. */
+#define TMP_SUFFIX ".tmp"
+
+/* Temporary files of the bridge left by a helper that died between
+ * creating and renaming one; writers of a bridge are serialised by the
+ * master's write transaction, so none is in progress now. */
 static void remove_stale(struct ldb_status *s)
 {
 	char prefix[LDB_IFNAME_MAX + 16];
 	struct dirent *de;
-	size_t plen;
+	size_t plen, tlen = strlen(TMP_SUFFIX);
 	DIR *d;
 
 	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s.status.", s->bridge);
 	if (plen >= sizeof(prefix) || !(d = opendir(s->dir)))
 		return;
 	while ((de = readdir(d)))
-		if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name + plen) == 6)
+		if (strncmp(de->d_name, prefix, plen) == 0 &&
+		    strlen(de->d_name + plen) == 6 + tlen &&
+		    strcmp(de->d_name + plen + 6, TMP_SUFFIX) == 0)
 			unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
 }
@@ -703,7 +755,8 @@ static int open_spare(struct ldb_status *s)
 
 	if (!s->spare_dir)
 		return -1;
-	n = snprintf(s->spare, sizeof(s->spare), "%s/%s.status.spare", s->spare_dir, s->bridge);
+	n = snprintf(s->spare, sizeof(s->spare), "%s/%s" LDB_STATUS_SPARE_SUFFIX, s->spare_dir,
+	             s->bridge);
 	if (n < 0 || (size_t)n >= sizeof(s->spare) || stat(s->dir, &a) < 0 ||
 	    stat(s->spare_dir, &b) < 0 || a.st_dev != b.st_dev)
 		return -1;
@@ -734,8 +787,8 @@ int ldb_status_prepare(struct ldb_status *s)
 	if (o.fd >= 0) {
 		s->spare_made = true;
 	} else {
-		snprintf(s->tmp, sizeof(s->tmp), "%s.XXXXXX", s->path);
-		o.fd = mkostemp(s->tmp, O_CLOEXEC);
+		snprintf(s->tmp, sizeof(s->tmp), "%s.XXXXXX" TMP_SUFFIX, s->path);
+		o.fd = mkostemps(s->tmp, (int)strlen(TMP_SUFFIX), O_CLOEXEC);
 		if (o.fd < 0) {
 			r = -errno;
 			free(o.buf);
@@ -760,7 +813,9 @@ int ldb_status_prepare(struct ldb_status *s)
 		r = -errno;
 	free(o.buf);
 	if (r == 0) {
-		s->st.prev = s->st.written;
+		/* Until the rename, the file in place is the one on disk now
+		 * (after failed renames, an older one than the last written). */
+		s->st.prev = s->ondisk;
 		s->st.written = id_of(&st);
 		r = save_state(s);
 	}
@@ -769,8 +824,23 @@ int ldb_status_prepare(struct ldb_status *s)
 	return r;
 }
 
+/* The rename durable too: after a power loss the file in place is then
+ * never older than the master's "previous" one. A failure is a warning:
+ * the master already committed. */
+static void sync_dir(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0 || fsync(dfd) < 0)
+		fprintf(stderr, PROG ": %s: syncing the directory after the rename: %s\n", dir,
+		        strerror(errno));
+	if (dfd >= 0)
+		close(dfd);
+}
+
 int ldb_status_install(struct ldb_status *s)
 {
+	bool moved = false;
 	int r = 0;
 
 	if (s->spare_made) {
@@ -779,14 +849,22 @@ int ldb_status_install(struct ldb_status *s)
 		if (renameat2(AT_FDCWD, s->spare, AT_FDCWD, s->path, RENAME_EXCHANGE) < 0 &&
 		    ((errno != ENOENT && errno != EINVAL) || rename(s->spare, s->path) < 0))
 			r = -errno;
+		else
+			moved = true;
 		/* Left in place on failure: not visible, written over next. */
 		s->spare_made = false;
 	}
-	if (s->tmp_made && rename(s->tmp, s->path) < 0) {
-		r = -errno;
-		ldb_status_discard(s);
+	if (s->tmp_made) {
+		if (rename(s->tmp, s->path) < 0) {
+			r = -errno;
+			ldb_status_discard(s);
+		} else {
+			moved = true;
+		}
 	}
 	s->tmp_made = false;
+	if (moved)
+		sync_dir(s->dir);
 	return r;
 }
 
@@ -817,5 +895,39 @@ int ldb_status_forget(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bri
 		if (r == -ENOENT)
 			r = 0;
 	}
+	return r;
+}
+
+int ldb_status_lock(const char *master_dir)
+{
+	char path[PATH_MAX];
+	int fd, n = snprintf(path, sizeof(path), "%s/status.lock", master_dir);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+int ldb_status_spare_drop(const char *master_dir, const char *bridge)
+{
+	char path[PATH_MAX];
+	int lock, r = 0, n = snprintf(path, sizeof(path), "%s/%s.status.spare", master_dir, bridge);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	lock = ldb_status_lock(master_dir);
+	if (unlink(path) < 0 && errno != ENOENT)
+		r = -errno;
+	if (lock >= 0)
+		close(lock);
 	return r;
 }

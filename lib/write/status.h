@@ -28,7 +28,8 @@ struct ldb_status_state {
 	uint32_t v6_duid;             /* IPv6 records with a server DUID */
 	uint32_t v6_noduid;           /* IPv6 records without one */
 	struct ldb_status_id written; /* the file the last event wrote */
-	struct ldb_status_id prev;    /* the one before (its rename may have failed) */
+	struct ldb_status_id prev;    /* the file in place when it was written (its
+	                               * rename may have failed, or several) */
 };
 
 /* One bridge's .status within one write transaction. */
@@ -39,9 +40,10 @@ struct ldb_status {
 	MDB_dbi byip; /* "status-ip": <bridge> NUL <ip-address text> -> seqs (dupsort) */
 	const char *dir, *bridge;
 	struct ldb_status_state st;
-	bool have_state; /* the master has kept this bridge's file before */
-	bool stale;      /* the file in place is not the one the master describes */
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	bool have_state;             /* the master has kept this bridge's file before */
+	bool stale;                  /* the file in place is not the one the master describes */
+	struct ldb_status_id ondisk; /* the file in place (zero: none), by ldb_status_sync() */
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
 	bool tmp_made; /* tmp holds the next file, not yet renamed */
 	/* Set by the caller after ldb_status_begin(): a directory of the
 	 * writer's own (the master's) where the file replaced last time is
@@ -84,5 +86,19 @@ void ldb_status_discard(struct ldb_status *s);
  * identity of the file, the import marker), for an administrator dropping
  * an interface: a later event starts from the file as libvirt left it. */
 int ldb_status_forget(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bridge);
+
+/* The spare's name beside the master: "<bridge>" LDB_STATUS_SPARE_SUFFIX. */
+#define LDB_STATUS_SPARE_SUFFIX ".status.spare"
+
+/* Helpers that keep .status files hold this lock from before their write
+ * transaction until their rename: otherwise a helper that committed first
+ * could rename its (older) file over a later one's. Without the lock (its
+ * file cannot be created) the next event still puts the file right.
+ * <master_dir>/status.lock; a descriptor to close, or -1 when it cannot
+ * be taken. */
+int ldb_status_lock(const char *master_dir);
+
+/* Remove a bridge's spare (lease-db-admin forget), under the lock. */
+int ldb_status_spare_drop(const char *master_dir, const char *bridge);
 
 #endif

@@ -1,12 +1,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -199,7 +197,7 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 {
 	struct ldb_status st;
 	char err[PATH_MAX + 200];
-	bool have_status = false, write_status = false;
+	bool have_status = false, write_status = false, records_only = false;
 	MDB_txn *txn;
 	int r;
 
@@ -215,7 +213,18 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 		r = fail_db(m, "clearing the last failure", r);
 		goto fail;
 	}
-	if (lv->bridge) {
+	if (lv->bridge && !lv->dir) {
+		/* The directory is missing (moved, not mounted yet): the
+		 * bridge's records follow the event all the same, so the file
+		 * written when it is back lists what the master does. */
+		r = ldb_status_begin(&st, txn, &m->dbis, "", lv->bridge);
+		if (r < 0) {
+			r = fail_db(m, "the status file's records", r);
+			goto fail;
+		}
+		have_status = st.have_state;
+		records_only = true;
+	} else if (lv->bridge) {
 		r = ldb_status_begin(&st, txn, &m->dbis, lv->dir, lv->bridge);
 		if (r < 0) {
 			r = fail_db(m, "the status file's records", r);
@@ -228,8 +237,9 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 		st.spare_dir = locked ? m->dir : NULL;
 		/* Taking over from libvirt's helper, or back after it ran:
 		 * the file is the truth for its bridge. */
+		err[0] = '\0';
 		r = ldb_status_sync(&st, err, sizeof(err));
-		if (r == -EBADMSG) {
+		if (r < 0 && err[0]) {
 			ldb_report_error("%s", err);
 			goto fail;
 		}
@@ -256,10 +266,11 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 			r = fail_db(m, "the status file's records", r);
 			goto fail;
 		}
-		write_status = true;
+		write_status = !records_only;
 	}
-	/* init writes the file only when the last event's rename failed. */
-	if (have_status && (write_status || st.stale)) {
+	/* init writes the file only when the file in place lacks events
+	 * (a failed rename, a file set aside, leases it never had). */
+	if (have_status && !records_only && (write_status || st.stale)) {
 		r = ldb_status_prepare(&st);
 		if (r < 0) {
 			ldb_report_error("%s: %s; master and status file left unchanged", st.path,
@@ -295,33 +306,10 @@ fail:
 	return r;
 }
 
-/* Helpers that keep .status files hold this lock from before their write
- * transaction until their rename: otherwise a helper that committed first
- * could rename its (older) file over a later one's. Without the lock (its
- * file cannot be created) the next event still puts the file right. */
-static int status_lock(const struct ldb_master *m)
-{
-	char path[PATH_MAX];
-	int fd, n = snprintf(path, sizeof(path), "%s/status.lock", m->dir);
-
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
-}
-
 int ldb_event_transaction(struct ldb_master *m, struct ldb_event *ev, struct ldb_event_kept *k,
                           const struct ldb_libvirt_target *lv, uint64_t *txnid)
 {
-	int lock = lv->bridge && m->dir ? status_lock(m) : -1;
+	int lock = lv->bridge && m->dir ? ldb_status_lock(m->dir) : -1;
 	int r = event_transaction(m, ev, k, lv, lock >= 0, txnid);
 
 	if (lock >= 0)

@@ -7,15 +7,16 @@
 #include "tests/unit/tap.h"
 
 static const char *const reserved[] = {
-    "localhost",    "LocalHost",  "localhost.", "localhost.localdomain",
-    "localhost4",   "localhost6", "LOCALHOST6", "ip6-localhost",
-    "ip6-loopback", "wpad",       "WPAD",       "wpad.lan.test",
-    "isatap",       "isatap.lan", "myhost",     "MyHost.example.org",
+    "localhost",    "LocalHost",      "localhost.",   "localhost.localdomain",
+    "localhost4",   "localhost6",     "LOCALHOST6",   "ip6-localhost",
+    "ip6-loopback", "wpad",           "WPAD",         "wpad.lan.test",
+    "isatap",       "isatap.lan",     "myhost",       "MyHost.example.org",
+    "ip6-allnodes", "IP6-AllRouters", "ip6-localnet", "ip6-mcastprefix.lan.test",
 };
 
 static const char *const allowed[] = {
     "guest", "localhost2", "mylocalhost", "localhost-x",  "wpad2",
-    "xwpad", "isatap-1",   "myhost2",     "guest.myhost",
+    "xwpad", "isatap-1",   "myhost2",     "guest.myhost", "ip6-allnodes2",
 };
 
 static int label(const char *s)
