@@ -203,21 +203,36 @@ static bool master_exists(void)
  * master, as before. */
 static void rebuild_missing(void)
 {
-	struct ldb_rebuild_opts o = {.snapshot_only = true, .report = stderr};
+	struct ldb_rebuild_opts o = {.snapshot_only = true};
 	const char *dir = ldb_master_dir(), *snap = ldb_snapshot_path();
-	char aside[PATH_MAX];
+	char aside[PATH_MAX], *text = NULL;
+	size_t len = 0;
 	int r;
 
 	if (master_exists() || !ldb_rebuild_snapshot_has_master(snap))
 		return;
-	fprintf(stderr,
-	        PROG ": warning: no master database in %s but the published snapshot %s came "
-	             "from one: rebuilding the master from the snapshot's leases\n",
-	        dir, snap);
+	o.report = open_memstream(&text, &len);
+	if (!o.report)
+		return;
 	r = ldb_rebuild(dir, &o, false, aside, sizeof(aside));
-	if (r < 0 && r != -EEXIST)
-		fprintf(stderr, PROG ": warning: rebuilding %s from %s failed (above)\n", dir,
-		        snap);
+	if (fclose(o.report) == 0 && r == 0) {
+		/* One line in dnsmasq's log. */
+		for (size_t i = 0; i < len; i++)
+			if (text[i] == '\n')
+				text[i] = i + 1 < len ? ';' : '\0';
+		fprintf(stderr,
+		        PROG
+		        ": warning: no master database in %s, but the published snapshot %s came "
+		        "from one: rebuilt the master from it (%s)\n",
+		        dir, snap, text);
+	} else if (r < 0 && r != -EEXIST) {
+		fprintf(stderr,
+		        PROG
+		        ": warning: no master database in %s; rebuilding it from the published "
+		        "snapshot %s failed (above): starting an empty one\n",
+		        dir, snap);
+	}
+	free(text);
 }
 
 /* A damaged master must not keep dnsmasq from starting: init hands it the

@@ -495,9 +495,29 @@ int ldb_rebuild(const char *dir, const struct ldb_rebuild_opts *o, bool exists, 
 {
 	struct sources s = {0};
 	char tmp[PATH_MAX], data[PATH_MAX];
-	int r, lfd = -1;
+	int r, lfd = -1, dfd = -1;
 
 	aside[0] = '\0';
+	if (!o->dry_run) {
+		r = ldb_secure_dir(dir, 0700, S_IWGRP | S_IWOTH);
+		if (r < 0) {
+			fail("master directory", dir, r);
+			goto out;
+		}
+		/* One rebuild at a time in dir (helpers finding the master
+		 * missing at once, an administrator's): the second finds the
+		 * first's master and leaves it, and its lock file, alone. */
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0 || flock(dfd, LOCK_EX) < 0) {
+			r = fail("locking the master directory", dir, -errno);
+			goto out;
+		}
+		if (!exists && ldb_master_data_path(dir, data, sizeof(data)) == 0 &&
+		    access(data, F_OK) == 0) {
+			r = -EEXIST;
+			goto out;
+		}
+	}
 	r = open_sources(o, &s);
 	if (r < 0)
 		goto out;
@@ -508,11 +528,6 @@ int ldb_rebuild(const char *dir, const struct ldb_rebuild_opts *o, bool exists, 
 
 		r = snprintf(tmp, sizeof(tmp), "%s/lease-db-rebuild.XXXXXX", t && *t ? t : "/tmp");
 	} else {
-		r = ldb_secure_dir(dir, 0700, S_IWGRP | S_IWOTH);
-		if (r < 0) {
-			fail("master directory", dir, r);
-			goto out;
-		}
 		ldb_rebuild_clean(dir);
 		r = snprintf(tmp, sizeof(tmp), "%s/" SCRATCH_PRE "XXXXXX", dir);
 	}
@@ -542,6 +557,8 @@ int ldb_rebuild(const char *dir, const struct ldb_rebuild_opts *o, bool exists, 
 out:
 	if (lfd >= 0)
 		close(lfd);
+	if (dfd >= 0)
+		close(dfd);
 	sources_free(&s);
 	return r;
 }
