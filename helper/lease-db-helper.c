@@ -273,7 +273,9 @@ static int init_from_snapshot(const struct ldb_event *ev)
 /* The master in dir could not be read (why): the snapshot's leases. */
 static int init_unreadable(const struct ldb_event *ev, const char *dir, const char *why)
 {
-	fprintf(stderr, PROG ": master database %s/%s cannot be read: %s; rebuild it with `%s`\n",
+	fprintf(stderr,
+	        PROG ": master database %s/%s cannot be read: %s; dnsmasq gets the published "
+	             "snapshot's leases; make it readable or rebuild it with `%s`\n",
 	        dir, LDB_MASTER_DATA, why, LDB_MASTER_RECOVERY);
 	return init_from_snapshot(ev);
 }
