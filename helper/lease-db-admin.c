@@ -8,7 +8,7 @@
  * Each one publishes what it changed.
  *
  * Exit status: 0 done, 1 usage, 2 refused (nothing to do as asked: a sound
- * master to rebuild, no master to change, an invalid interface name, no
+ * master to rebuild without --force, no master to change, an invalid interface name, no
  * libvirt directory),
  * 3 database, file or publishing failure.
  */

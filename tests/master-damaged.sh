@@ -204,6 +204,11 @@ kill "$holder"
 wait "$holder" 2>/dev/null
 rmdir "$LEASE_DB_DIR/.rebuild.Runnin"
 check "... and names itself in its messages" grep -q '^lease-db-admin: removed' <<<"$out"
+mkdir -p "$T/lv2" && printf '[{"ip-address":"bogus","mac-address":"52:54:00:00:09:01","expiry-time":1}]' \
+	>"$T/lv2/virbr9.status" || bail "status file"
+out=$(LEASE_DB_LIBVIRT_DIR=$T/lv2 admin rebuild --force --dry-run 2>&1)
+check "... also in the .status import's warnings: $(grep bogus <<<"$out")" \
+	grep -q '^lease-db-admin: virbr9.status: skipping invalid lease' <<<"$out"
 
 # --- a full filesystem -------------------------------------------------------
 # No SIGBUS (the lock file is allocated before liblmdb maps it), the error
