@@ -198,10 +198,11 @@ static bool master_exists(void)
  * master would hand dnsmasq no lease and publish that, so the new master
  * is built from the snapshot first (names and leases from it alone:
  * write/rebuild.h), with one warning line. Administrators who mean to
- * start afresh remove the snapshot too (see lease-db-admin(8)). A
- * failure leaves things as they were: the event then makes an empty
- * master, as before. */
-static void rebuild_missing(void)
+ * start afresh remove the snapshot too (see lease-db-admin(8)). A failure
+ * (printed) leaves things as they were and is returned: the event is
+ * refused rather than start an empty master over the snapshot's leases,
+ * and init gives dnsmasq the snapshot's leases. */
+static int rebuild_missing(void)
 {
 	struct ldb_rebuild_opts o = {.snapshot_only = true};
 	const char *dir = ldb_master_dir(), *snap = ldb_snapshot_path();
@@ -210,12 +211,14 @@ static void rebuild_missing(void)
 	int r;
 
 	if (master_exists() || !ldb_rebuild_snapshot_has_master(snap))
-		return;
+		return 0;
 	o.report = open_memstream(&text, &len);
 	if (!o.report)
-		return;
+		return -errno;
 	r = ldb_rebuild(dir, &o, false, aside, sizeof(aside));
-	if (fclose(o.report) == 0 && r == 0) {
+	if (fclose(o.report) != 0 && r == 0)
+		r = -errno;
+	if (r == 0) {
 		/* One line in dnsmasq's log. */
 		for (size_t i = 0; i < len; i++)
 			if (text[i] == '\n')
@@ -225,14 +228,10 @@ static void rebuild_missing(void)
 		        ": warning: no master database in %s, but the published snapshot %s came "
 		        "from one: rebuilt the master from it (%s)\n",
 		        dir, snap, text);
-	} else if (r < 0 && r != -EEXIST) {
-		fprintf(stderr,
-		        PROG
-		        ": warning: no master database in %s; rebuilding it from the published "
-		        "snapshot %s failed (above): starting an empty one\n",
-		        dir, snap);
 	}
 	free(text);
+	/* -EEXIST: another helper's rebuild (or creation) got there first. */
+	return r == -EEXIST ? 0 : r;
 }
 
 /* A damaged master must not keep dnsmasq from starting: init hands it the
@@ -294,7 +293,14 @@ static int run_init(struct ldb_event *ev)
 	uid_t owner;
 	int r, rw_err;
 
-	rebuild_missing();
+	if (rebuild_missing() < 0) {
+		fprintf(stderr,
+		        PROG ": warning: no master database in %s and none can be made there from "
+		             "the published snapshot (above): dnsmasq gets the snapshot's leases; "
+		             "nothing is recorded until one can be (see lease-db-admin(8))\n",
+		        dir);
+		return init_from_snapshot(ev);
+	}
 	/* Once per dnsmasq start, the whole master is walked as a snapshot
 	 * is before liblmdb reads a page of it: a tree liblmdb would fault
 	 * on (an assertion, SIGSEGV, SIGBUS) must not keep dnsmasq from
@@ -435,7 +441,14 @@ static int run(int argc, char *argv[])
 	if (ev.action == LDB_ACTION_INIT)
 		return run_init(&ev);
 
-	rebuild_missing();
+	r = rebuild_missing();
+	if (r < 0) {
+		ldb_report_error("no master database in %s, and rebuilding it from the published "
+		                 "snapshot %s failed (above): the lease is not recorded; see "
+		                 "lease-db-admin(8) to rebuild it or start afresh",
+		                 ldb_master_dir(), ldb_snapshot_path());
+		return EXIT_DB;
+	}
 	r = ldb_master_open_writable(ldb_master_dir(), &m);
 	if (r == -EPROTONOSUPPORT) {
 		ldb_report_error(

@@ -129,6 +129,12 @@ check "... warns: $(tr '\n' ' ' <"$T/init.err")" grep -q 'warning: init could no
 mkdir -p "$T/rofs" && mount -t tmpfs -o ro,mode=0755 tmpfs "$T/rofs" || bail "read-only tmpfs"
 out=$(LEASE_DB_DIR=$T/rofs/master helper init 2>"$T/init.err")
 is "no master on a read-only filesystem: init exits 0" "$?" 0
+# The published snapshot came from a master (/var/lib not mounted, say):
+# its leases rather than none.
+is "... printing the published snapshot's lease" "$(awk -v m="$MAC" '$2 == m { print $3, $4 }' <<<"$out")" "$C guest4"
+check "... and says why: $(cat "$T/init.err")" grep -q 'warning: no master database' "$T/init.err"
+out=$(LEASE_DB_DIR=$T/rofs/master LEASE_DB_SNAPSHOT=$T/nosnap/leases.mdb helper init 2>"$T/init.err")
+is "... and with no snapshot either: init exits 0" "$?" 0
 is "... printing no lease" "$out" ""
 check "... and says why: $(cat "$T/init.err")" grep -q 'warning: no master database' "$T/init.err"
 umount "$T/rofs"

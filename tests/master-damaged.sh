@@ -226,7 +226,19 @@ rc=$?
 ok_if '! signalled $rc && ((rc == 3))' "rebuild on a full filesystem: exit 3, no signal (exit $rc)"
 check "... says why: $(tr '\n' '|' <<<"$out")" grep -q 'No space left on device' <<<"$out"
 is "... leaves no .rebuild directory" "$(ls -a "$SMALL/master" | grep -c '^\.rebuild')" 0
-rm -f "$SMALL/fill"
+# A missing master the helper cannot rebuild (the filesystem full): the
+# event is refused, never an empty master over the snapshot's leases;
+# init gives the snapshot's leases.
+rm -rf "$SMALL/master" && mkdir -m 700 "$SMALL/master" && dd if=/dev/zero of="$SMALL/fill2" bs=4k 2>/dev/null
+err=$(LEASE_DB_DIR=$SMALL/master plain 52:54:00:00:01:09 10.0.1.9 late 2>&1)
+rc=$?
+is "missing master, no room to rebuild it: the event exits 3" "$rc" 3
+check "... saying why: $(tr '\n' '|' <<<"$err")" grep -q 'rebuilding it from the published snapshot .* failed' <<<"$err"
+check "... no master made" test ! -e "$SMALL/master/data.mdb"
+out=$(LEASE_DB_DIR=$SMALL/master helper init 2>"$T/init.err")
+is "... init exits 0" "$?" 0
+is "... with the snapshot's leases" "$(sort <<<"$out")" "$(sort <<<"$init_before")"
+rm -f "$SMALL/fill" "$SMALL/fill2"
 out=$(LEASE_DB_DIR=$SMALL/master admin rebuild 2>&1)
 is "... with space back, it rebuilds (exit 0)" "$?" 0
 is "... every lease is back" "$(LEASE_DB_DIR=$SMALL/master norm --master)" "$before_master"
