@@ -155,7 +155,7 @@ int ldb_master_check(const char *dir)
 int ldb_master_verify(const char *dir)
 {
 	char path[PATH_MAX];
-	struct stat st;
+	struct stat st, again;
 	uint64_t before, after;
 	void *map;
 	int fd, r;
@@ -169,31 +169,35 @@ int ldb_master_verify(const char *dir)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	r = fstat(fd, &st) < 0 ? -errno : 0;
-	if (r < 0 || st.st_size == 0)
-		goto out;
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		r = -errno;
-		goto out;
-	}
-	/* A writer may commit during the walk and, two commits on, reuse
-	 * pages of the tree being walked: a failed walk counts only when the
-	 * newest transaction stayed the same throughout (the file never
-	 * shrinks, so the mapping holds every page the meta page names). */
+	/* A writer may commit during the walk: grow the file past the
+	 * mapping (its pages first, then the meta page naming them) and, two
+	 * commits on, reuse pages of the tree being walked. A failed walk
+	 * counts only when neither the newest transaction nor the size
+	 * changed under it; otherwise it is taken again. */
 	for (int i = 0; i < 8; i++) {
+		if (fstat(fd, &st) < 0) {
+			r = -errno;
+			break;
+		}
+		if (st.st_size == 0) {
+			r = -EBADMSG;
+			break;
+		}
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			r = -errno;
+			break;
+		}
 		before = ldb_verify_txnid(map, (size_t)st.st_size);
 		r = ldb_verify_master(map, (size_t)st.st_size);
 		after = ldb_verify_txnid(map, (size_t)st.st_size);
-		if (r == 0 || before == after)
+		munmap(map, (size_t)st.st_size);
+		if (r == 0 ||
+		    (before == after && fstat(fd, &again) == 0 && again.st_size == st.st_size))
 			break;
 	}
-	munmap(map, (size_t)st.st_size);
-	if (r == -EBADMSG)
-		r = -EUCLEAN;
-out:
 	close(fd);
-	return r;
+	return r == -EBADMSG ? -EUCLEAN : r;
 }
 
 /* liblmdb 0.9's lock file for maxreaders readers (mdb_env_setup_locks():
