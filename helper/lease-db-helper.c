@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <arpa/inet.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/files.h"
 #include "store/mdb-errno.h"
@@ -32,6 +34,7 @@
 #include "write/failure.h"
 #include "write/master.h"
 #include "write/publish.h"
+#include "write/rebuild.h"
 #include "write/report.h"
 #include "write/transaction.h"
 
@@ -56,11 +59,6 @@ static void usage(FILE *f)
 static const char *env_get(const char *name)
 {
 	return getenv(name);
-}
-
-static void fail_db(const char *what, int r)
-{
-	ldb_report_error("%s: %s", what, strerror(-r));
 }
 
 struct init_ctx {
@@ -160,11 +158,10 @@ static int print_init(struct ldb_master *m, const struct ldb_event *ev, bool unl
 	FILE *mem;
 	int r = -EAGAIN;
 
-	if (!unlocked) {
-		r = print_master(m, ev, stdout, &txnid);
-		goto flush;
-	}
-	for (int i = 0; i < 16 && r == -EAGAIN; i++) {
+	/* Read whole before printing: a read liblmdb fails half way
+	 * (MDB_CORRUPTED, MDB_PAGE_NOTFOUND) leaves nothing printed, and init
+	 * gives the snapshot's leases instead. */
+	for (int i = 0; i < (unlocked ? 16 : 1) && r == -EAGAIN; i++) {
 		mem = open_memstream(&buf, &len);
 		if (!mem)
 			return -errno;
@@ -175,17 +172,66 @@ static int print_init(struct ldb_master *m, const struct ldb_event *ev, bool unl
 		/* A page reused under the read makes it fail as well as lie
 		 * (MDB_PAGE_NOTFOUND, MDB_CORRUPTED, a record that does not
 		 * decode): either way an unstable read is taken again. */
-		if (r != -ENOMEM && !ldb_master_read_stable(m, txnid))
+		if (unlocked && r != -ENOMEM && !ldb_master_read_stable(m, txnid))
 			r = -EAGAIN;
 		if (r == 0 && fwrite(buf, 1, len, stdout) != len)
 			r = -EIO;
 		free(buf);
 		buf = NULL;
 	}
-flush:
 	if (r == 0 && (fflush(stdout) == EOF || ferror(stdout)))
 		r = -EIO;
 	return r;
+}
+
+static bool master_exists(void)
+{
+	char data[PATH_MAX];
+	struct stat st;
+
+	return ldb_master_data_path(ldb_master_dir(), data, sizeof(data)) < 0 ||
+	       lstat(data, &st) == 0 || errno != ENOENT;
+}
+
+/* No master, but a published snapshot that came from one (a deleted
+ * master directory, a bad restore, /var/lib not mounted): a new empty
+ * master would hand dnsmasq no lease and publish that, so the new master
+ * is built from the snapshot first (names and leases from it alone:
+ * write/rebuild.h), with one warning line. Administrators who mean to
+ * start afresh remove the snapshot too (see lease-db-admin(8)). A failure
+ * (printed) leaves things as they were and is returned: the event is
+ * refused rather than start an empty master over the snapshot's leases,
+ * and init gives dnsmasq the snapshot's leases. */
+static int rebuild_missing(void)
+{
+	struct ldb_rebuild_opts o = {.snapshot_only = true};
+	const char *dir = ldb_master_dir(), *snap = ldb_snapshot_path();
+	char aside[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (master_exists() || !ldb_rebuild_snapshot_has_master(snap))
+		return 0;
+	o.report = open_memstream(&text, &len);
+	if (!o.report)
+		return -errno;
+	r = ldb_rebuild(dir, &o, false, aside, sizeof(aside));
+	if (fclose(o.report) != 0 && r == 0)
+		r = -errno;
+	if (r == 0) {
+		/* One line in dnsmasq's log. */
+		for (size_t i = 0; i < len; i++)
+			if (text[i] == '\n')
+				text[i] = i + 1 < len ? ';' : '\0';
+		fprintf(stderr,
+		        PROG
+		        ": warning: no master database in %s, but the published snapshot %s came "
+		        "from one: rebuilt the master from it (%s)\n",
+		        dir, snap, text);
+	}
+	free(text);
+	/* -EEXIST: another helper's rebuild (or creation) got there first. */
+	return r == -EEXIST ? 0 : r;
 }
 
 /* A damaged master must not keep dnsmasq from starting: init hands it the
@@ -223,6 +269,16 @@ static int init_from_snapshot(const struct ldb_event *ev)
 	return 0;
 }
 
+/* The master in dir could not be read (why): the snapshot's leases. */
+static int init_unreadable(const struct ldb_event *ev, const char *dir, const char *why)
+{
+	fprintf(stderr,
+	        PROG ": master database %s/%s cannot be read: %s; dnsmasq gets the published "
+	             "snapshot's leases; make it readable or rebuild it with `%s`\n",
+	        dir, LDB_MASTER_DATA, why, LDB_MASTER_RECOVERY);
+	return init_from_snapshot(ev);
+}
+
 /* init: dnsmasq starts only when this exits 0, so whatever cannot be
  * recorded (libvirt's .status import) or published is a warning; only a
  * master that cannot be read (or a newer layout) is exit 3. */
@@ -237,6 +293,23 @@ static int run_init(struct ldb_event *ev)
 	uid_t owner;
 	int r, rw_err;
 
+	if (rebuild_missing() < 0) {
+		fprintf(stderr,
+		        PROG ": warning: no master database in %s and none can be made there from "
+		             "the published snapshot (above): dnsmasq gets the snapshot's leases; "
+		             "nothing is recorded until one can be (see lease-db-admin(8))\n",
+		        dir);
+		return init_from_snapshot(ev);
+	}
+	/* Once per dnsmasq start, the whole master is walked as a snapshot
+	 * is before liblmdb reads a page of it: a tree liblmdb would fault
+	 * on (an assertion, SIGSEGV, SIGBUS) must not keep dnsmasq from
+	 * starting. Events check only the meta pages (ldb_master_check()). */
+	r = ldb_master_verify(dir);
+	if (r == -EUCLEAN)
+		return init_unreadable(ev, dir,
+		                       "damaged (empty, truncated, not an LMDB file, or a "
+		                       "tree liblmdb would fault on)");
 	r = ldb_master_open_init(dir, &m, &rw_err);
 	if (r == -ENOENT && rw_err == -EPERM &&
 	    ldb_dir_foreign_owner(dir, S_IWGRP | S_IWOTH, &owner)) {
@@ -255,13 +328,8 @@ static int run_init(struct ldb_event *ev)
 		        dir);
 		return 0;
 	}
-	if (r == -EUCLEAN) {
-		fprintf(stderr,
-		        PROG ": master database %s/%s is damaged (empty, truncated or not an LMDB "
-		             "file): rebuild it with `%s`\n",
-		        dir, LDB_MASTER_DATA, LDB_MASTER_RECOVERY);
-		return init_from_snapshot(ev);
-	}
+	if (r == -EUCLEAN)
+		return init_unreadable(ev, dir, "damaged (empty, truncated or not an LMDB file)");
 	if (r == -EPROTONOSUPPORT) {
 		ldb_report_error(
 		    "master database %s was written by a newer lease-db (its layout "
@@ -275,10 +343,8 @@ static int run_init(struct ldb_event *ev)
 		ldb_report_error("master database directory refused: %s", why);
 		return EXIT_DB;
 	}
-	if (r < 0) {
-		ldb_report_error("master database %s: %s", dir, strerror(-r));
-		return EXIT_DB;
-	}
+	if (r < 0)
+		return init_unreadable(ev, dir, strerror(-r));
 	if (rw_err == -EPERM && ldb_dir_foreign_owner(dir, S_IWGRP | S_IWOTH, &owner)) {
 		fprintf(stderr,
 		        PROG ": master database %s belongs to uid %u (dnsmasq's --dhcp-scriptuser "
@@ -301,9 +367,11 @@ static int run_init(struct ldb_event *ev)
 	}
 	r = print_init(m, ev, rw_err != 0);
 	if (r < 0) {
-		fail_db("init", r);
+		/* Nothing printed yet (print_init() prints whole reads only). */
 		ldb_master_close(m);
-		return EXIT_DB;
+		if (r == -EIO)
+			return EXIT_DB; /* stdout itself failed */
+		return init_unreadable(ev, dir, strerror(-r));
 	}
 	if (!rw_err) {
 		/* Always a publication (need_txn 0), as before: restarting dnsmasq
@@ -373,6 +441,14 @@ static int run(int argc, char *argv[])
 	if (ev.action == LDB_ACTION_INIT)
 		return run_init(&ev);
 
+	r = rebuild_missing();
+	if (r < 0) {
+		ldb_report_error("no master database in %s, and rebuilding it from the published "
+		                 "snapshot %s failed (above): the lease is not recorded; see "
+		                 "lease-db-admin(8) to rebuild it or start afresh",
+		                 ldb_master_dir(), ldb_snapshot_path());
+		return EXIT_DB;
+	}
 	r = ldb_master_open_writable(ldb_master_dir(), &m);
 	if (r == -EPROTONOSUPPORT) {
 		ldb_report_error(
@@ -404,6 +480,9 @@ static int run(int argc, char *argv[])
 		    : r == -ENOSPC || r == -EDQUOT
 		        ? ": the lease is not recorded; free space on its filesystem (init "
 		          "still prints the leases it holds)"
+		    : r == -EBADMSG
+		        ? ": liblmdb finds it corrupt; the lease is not recorded; rebuild "
+		          "it with `" LDB_MASTER_RECOVERY "`"
 		        : "");
 		return EXIT_DB;
 	}
@@ -434,15 +513,59 @@ static void record_failure(void)
 
 	if (ldb_event_iface(env_get, &iface) < 0)
 		iface = NULL; /* recorded as an event that named no interface */
-	if (ldb_master_open_writable(ldb_master_dir(), &m) < 0)
+	/* Never a new master for a failure: an empty one would stand for
+	 * the leases a missing master held (and stop the next event from
+	 * rebuilding it from the snapshot). */
+	if (!master_exists() || ldb_master_open_writable(ldb_master_dir(), &m) < 0)
 		return;
 	(void)ldb_failure_record(m, ldb_str_from(iface), (int64_t)time(NULL), ldb_report_last());
 	ldb_master_close(m);
 }
 
+/* Each event checks only the master's meta pages (ldb_master_check():
+ * cheap, and what liblmdb reads to open it); init walks it whole
+ * (ldb_master_verify(), a few milliseconds per 100,000 leases, once per
+ * dnsmasq start). A tree page damaged since (a disk error, a bad restore
+ * of one block) can still make liblmdb fault or assert in an event:
+ * then the helper says which file and the way back, and exits 3 as for
+ * any database failure, rather than dying of the signal. liblmdb commits
+ * nothing of an event that did not finish. */
+static char fatal_msg[PATH_MAX + 256];
+static size_t fatal_len;
+
+static void on_fatal(int sig)
+{
+	(void)sig;
+	if (write(STDERR_FILENO, fatal_msg, fatal_len) < 0)
+		_exit(EXIT_DB);
+	_exit(EXIT_DB);
+}
+
+static void arm_fatal(void)
+{
+	struct sigaction sa = {.sa_handler = on_fatal, .sa_flags = SA_RESETHAND};
+	int n;
+
+	n = snprintf(fatal_msg, sizeof(fatal_msg),
+	             PROG ": fatal fault reading the master database %s/%s: its pages are "
+	                  "damaged (events check only its meta pages; init and `%s` check it "
+	                  "whole); rebuild it with `%s`\n",
+	             ldb_master_dir(), LDB_MASTER_DATA, LDB_MASTER_RECOVERY, LDB_MASTER_RECOVERY);
+	if (n < 0)
+		return;
+	fatal_len = (size_t)n < sizeof(fatal_msg) ? (size_t)n : sizeof(fatal_msg) - 1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+}
+
 int main(int argc, char *argv[])
 {
-	int rc = run(argc, argv);
+	int rc;
+
+	arm_fatal();
+	rc = run(argc, argv);
 
 	if (rc == EXIT_INVALID || rc == EXIT_DB)
 		record_failure();

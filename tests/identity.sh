@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# A replaced master is republished (issue 11, point 6). Each master has an
+# A replaced master is republished (issue 11, point 6); a deleted one is
+# rebuilt from the published snapshot by the next helper, losing nothing. Each master has an
 # identity (meta master-id) that the counter file records with the
 # transaction it published. Coalescing used to compare transaction ids
 # alone, of two different masters: after the master was deleted (and a new
@@ -36,6 +37,36 @@ scenario() {
 	check "$mode: --check: fresh" grep -q '^ok    snapshot fresh' <<<"$(fresh)"
 	check "$mode: --check shows the master's identity" \
 		grep -Eq '^ok    master .*\(identity [0-9a-f]{32}, transaction [0-9]+\)' <<<"$(master_line)"
+	# --- the master deleted (a bad restore, /var/lib not mounted) ---------
+	# The next helper rebuilds it from the published snapshot, which came
+	# from it: no lease is lost, and events go on (issue 11, point 6).
+	rm -rf "$LEASE_DB_DIR"
+	err=$(ev add gamma 10.6.0.3 2>&1)
+	ok $? "$mode: master deleted: the next event exits 0"
+	check "$mode: ... saying it rebuilt the master from the snapshot: $err" \
+		grep -q "warning: no master database in $LEASE_DB_DIR, but the published snapshot .* rebuilt the master from it" <<<"$err"
+	is "$mode: ... its lease resolves" "$(lookup nobody -4 gamma)" 10.6.0.3
+	is "$mode: ... no lease is lost" "$(dump --master | tail -n +2 | wc -l)" 9
+	is "$mode: ... alpha (the deleted master's) still resolves" "$(lookup nobody -4 alpha)" 10.6.0.1
+	ev del beta 10.6.0.2
+	ok $? "$mode: ... a del exits 0"
+	is "$mode: ... and the lease no longer resolves" "$(lookup nobody -4 beta)" "not found"
+	check "$mode: ... --check: fresh" grep -q '^ok    snapshot fresh' <<<"$(fresh)"
+	rm -rf "$LEASE_DB_DIR"
+	out=$(helper init 2>"$T/init.err")
+	ok $? "$mode: master deleted, dnsmasq restarts: init exits 0"
+	is "$mode: ... and gives dnsmasq every lease" "$(wc -l <<<"$out")" 8
+	check "$mode: ... with the warning" grep -q 'rebuilt the master from it' "$T/init.err"
+	# A failed event never makes a master (an empty one would hide the
+	# snapshot's leases from the next event).
+	rm -rf "$LEASE_DB_DIR"
+	DNSMASQ_INTERFACE=eth0 helper add zz:zz 10.6.0.9 bad 2>/dev/null
+	is "$mode: master deleted, a refused event: exit 2" "$?" 2
+	check "$mode: ... and no master made" test ! -e "$LEASE_DB_DIR/data.mdb"
+	ev add gamma 10.6.0.3 2>/dev/null || bail "helper"
+	is "$mode: ... the next event rebuilds: alpha resolves" "$(lookup nobody -4 alpha)" 10.6.0.1
+
+	# --- the master replaced by a new, empty one ------------------------
 	rm -rf "$LEASE_DB_DIR"
 	# A new master (a helper publishing elsewhere makes it).
 	LEASE_DB_SNAPSHOT=$T/elsewhere/leases.mdb helper init >/dev/null || bail "init"

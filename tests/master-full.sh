@@ -73,6 +73,8 @@ check "... with a warning" grep -q 'no master database in .* none can be made' "
 umount "$M"
 
 # --- an empty master directory on a full filesystem ----------------------
+# A fresh install: no snapshot (one from a master would be rebuilt from).
+rm -f "$LEASE_DB_SNAPSHOT" "$LEASE_DB_SNAPSHOT".*
 mount -t tmpfs -o size=64k,mode=0755 tmpfs "$M" || bail "mount tmpfs"
 mkdir -m 700 "$LEASE_DB_DIR"
 fill "$M"

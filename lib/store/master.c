@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/files.h"
@@ -27,6 +29,11 @@ int ldb_master_open_readonly(const char *dir, struct ldb_master **out)
 
 	if (stat(dir, &st) < 0)
 		return -errno;
+	/* The tools' reads (lease-db-dump --master, --check): the whole file,
+	 * at a few milliseconds per 100,000 leases, before liblmdb reads it. */
+	r = ldb_master_verify(dir);
+	if (r < 0)
+		return r;
 	r = ldb_master_open_env(dir, MDB_RDONLY, ldb_schema_open, out);
 	/* No lock file can be allocated: no writer can open the master either
 	 * (each needs it), so a read without a reader slot reads pages no one
@@ -96,6 +103,9 @@ static int check_data(int fd)
  * before liblmdb opens the file itself: closing any descriptor of it
  * drops the process's locks on it, liblmdb's too, so this must not run
  * while the process has this master open. */
+#define WAIT_CREATOR_STEP_NS 20000000L /* 20 ms */
+#define WAIT_CREATOR_POLLS   150       /* 3 s: liblmdb writes two pages */
+
 static void wait_creator(const char *dir)
 {
 	struct flock lk = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
@@ -108,8 +118,14 @@ static void wait_creator(const char *dir)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return;
-	while (fcntl(fd, F_SETLKW, &lk) < 0 && errno == EINTR)
-		;
+	/* Bounded: a process stuck holding the lock (or holding it on
+	 * purpose) must not stall the helper, and dnsmasq with it; after the
+	 * wait the file is judged as it is. */
+	for (int i = 0; i < WAIT_CREATOR_POLLS; i++) {
+		if (fcntl(fd, F_SETLK, &lk) == 0 || (errno != EAGAIN && errno != EACCES))
+			break;
+		nanosleep(&(struct timespec){0, WAIT_CREATOR_STEP_NS}, NULL);
+	}
 	close(fd);
 }
 
@@ -131,6 +147,54 @@ int ldb_master_check(const char *dir)
 	if (r == -EBADMSG) {
 		wait_creator(dir);
 		r = check_data(fd);
+	}
+	close(fd);
+	return r == -EBADMSG ? -EUCLEAN : r;
+}
+
+int ldb_master_verify(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st, again;
+	uint64_t before, after;
+	void *map;
+	int fd, r;
+
+	r = ldb_master_check(dir);
+	if (r < 0)
+		return r;
+	r = ldb_master_data_path(dir, path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* A writer may commit during the walk: grow the file past the
+	 * mapping (its pages first, then the meta page naming them) and, two
+	 * commits on, reuse pages of the tree being walked. A failed walk
+	 * counts only when neither the newest transaction nor the size
+	 * changed under it; otherwise it is taken again. */
+	for (int i = 0; i < 8; i++) {
+		if (fstat(fd, &st) < 0) {
+			r = -errno;
+			break;
+		}
+		if (st.st_size == 0) {
+			r = -EBADMSG;
+			break;
+		}
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			r = -errno;
+			break;
+		}
+		before = ldb_verify_txnid(map, (size_t)st.st_size);
+		r = ldb_verify_master(map, (size_t)st.st_size);
+		after = ldb_verify_txnid(map, (size_t)st.st_size);
+		munmap(map, (size_t)st.st_size);
+		if (r == 0 ||
+		    (before == after && fstat(fd, &again) == 0 && again.st_size == st.st_size))
+			break;
 	}
 	close(fd);
 	return r == -EBADMSG ? -EUCLEAN : r;

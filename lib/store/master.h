@@ -27,7 +27,14 @@ struct ldb_master {
  * cannot be read. ldb_master_open_env() calls it first. */
 int ldb_master_check(const char *dir);
 
-/* Open the master in dir read-only: -ENOENT when there is no master. */
+/* ldb_master_check(), then a walk of every tree of the data file
+ * (store/verify.h, ldb_verify_master(): the snapshots' full check, and the
+ * free tree) before liblmdb reads a page of it: 0 sound or missing,
+ * -EUCLEAN damaged. Reads the whole file (init, rebuild; not per event). */
+int ldb_master_verify(const char *dir);
+
+/* Open the master in dir read-only, after ldb_master_verify(): -ENOENT
+ * when there is no master, -EUCLEAN when it is damaged. */
 int ldb_master_open_readonly(const char *dir, struct ldb_master **out);
 
 /* Open the master read-only where this process cannot write its lock

@@ -245,6 +245,29 @@ static int tree(struct walk *w, struct db d, enum kind kind)
 
 #define METAHEAD (PAGEHDRSZ + 136) /* page header + MDB_meta */
 
+/* What a tree's record (an MDB_db) claims, checked against the file
+ * without reading a page: an empty tree has no root, no depth, no entry
+ * and no page; any other has its root among the pages after the meta
+ * pages (last_pg the last one), a depth a cursor can hold, at least one
+ * entry and one leaf page, a branch page per level above the leaves, and
+ * no more pages than the file has. */
+static int db_head(const uint8_t *db, uint64_t last_pg)
+{
+	uint64_t branch = u64(db + 8), leaves = u64(db + 16), ovf = u64(db + 24);
+	uint64_t entries = u64(db + 32), root = u64(db + 40);
+	uint16_t depth = u16(db + 6);
+
+	if (root == P_INVALID)
+		return depth == 0 && entries == 0 && branch == 0 && leaves == 0 && ovf == 0
+		           ? 0
+		           : -EBADMSG;
+	if (root < 2 || root > last_pg || depth == 0 || depth > MAXDEPTH || entries == 0 ||
+	    leaves == 0 || branch < (uint64_t)depth - 1u || branch > last_pg || leaves > last_pg ||
+	    ovf > last_pg || branch + leaves + ovf > last_pg - 1)
+		return -EBADMSG;
+	return 0;
+}
+
 /* The meta page liblmdb will use, checked as liblmdb reads it (meta 1
  * sits one page size, from meta 0, after meta 0) plus what it trusts: a
  * sane page size (it divides by it) and pages that exist. pg[i] holds the
@@ -272,6 +295,12 @@ static int pick_meta(const uint8_t *pg[2], size_t file_size, const uint8_t **out
 	/* mm_last_pg: every page the meta claims must be in the file. */
 	if (u64(*out + 120) < 1 || u64(*out + 120) >= file_size / ps)
 		return -EBADMSG;
+	/* The free tree (writers read it to reuse pages) and the main tree
+	 * (every open reads it for the named tables): liblmdb takes their
+	 * roots and depths as they are (an assertion on root > 1, then a
+	 * fault on a page outside the map). */
+	if (db_head(*out + 24, u64(*out + 120)) < 0 || db_head(*out + 72, u64(*out + 120)) < 0)
+		return -EBADMSG;
 	*psize = ps;
 	return 0;
 }
@@ -291,7 +320,7 @@ int ldb_verify_meta(int fd, size_t file_size)
 	return pick_meta(pg, file_size, &meta, &psize);
 }
 
-int ldb_verify(const void *map, size_t size)
+static int verify(const void *map, size_t size, bool with_free)
 {
 	struct walk w = {map, size, 0, 0, 0};
 	const uint8_t *pg[2], *meta;
@@ -310,5 +339,35 @@ int ldb_verify(const void *map, size_t size)
 		return r;
 	w.npages = u64(meta + 120) + 1;
 	w.budget = w.npages;
-	return tree(&w, read_db(meta + 24 + DBSIZE), K_MAIN);
+	r = tree(&w, read_db(meta + 24 + DBSIZE), K_MAIN);
+	/* The free tree: transaction ids to lists of page numbers, plain
+	 * records (long lists on overflow pages). */
+	if (r == 0 && with_free)
+		r = tree(&w, read_db(meta + 24), K_PLAIN);
+	return r;
+}
+
+int ldb_verify(const void *map, size_t size)
+{
+	return verify(map, size, false);
+}
+
+int ldb_verify_master(const void *map, size_t size)
+{
+	return verify(map, size, true);
+}
+
+uint64_t ldb_verify_txnid(const void *map, size_t size)
+{
+	const uint8_t *p = map;
+	uint64_t ps, a, b;
+
+	if (size < 2 * 512)
+		return 0;
+	ps = u32(p + PAGEHDRSZ + 24);
+	if (ps < 512 || ps > 65536 || size < 2 * ps)
+		return 0;
+	a = u64(p + PAGEHDRSZ + 128);
+	b = u64(p + ps + PAGEHDRSZ + 128);
+	return a > b ? a : b;
 }

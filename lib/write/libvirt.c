@@ -20,7 +20,8 @@
 #include "write/tables.h"
 #include "write/validate.h"
 
-#define PROG     "lease-db-helper"
+/* The program running (the helper, lease-db-admin rebuild). */
+#define PROG     program_invocation_short_name
 #define MAX_FILE (64 << 20) /* larger than any real lease file */
 
 struct ldb_libvirt_target ldb_libvirt_target_of(const struct ldb_event *ev)
@@ -432,7 +433,7 @@ int ldb_status_import(MDB_txn *txn, const struct ldb_dbis *dbis, json_object *ar
 		struct ldb_lease l;
 
 		if (record_to_lease(o, bridge, &l, mac, cid, duid, self) < 0) {
-			fprintf(stderr, PROG ": %s.status: skipping invalid lease %s\n", bridge,
+			fprintf(stderr, "%s: %s.status: skipping invalid lease %s\n", PROG, bridge,
 			        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 			continue;
 		}
@@ -576,7 +577,7 @@ int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, s
 	arr = strspn(text, " \t\r\n") == len ? NULL : parse_json(text, len, err, sizeof(err));
 	if (!arr || !json_object_is_type(arr, json_type_array)) {
 		if (strspn(text, " \t\r\n") != len)
-			fprintf(stderr, PROG ": %s: %s; ignored\n", label,
+			fprintf(stderr, "%s: %s: %s; ignored\n", PROG, label,
 			        arr ? "not a JSON array" : err);
 		json_object_put(arr);
 		return 0;
@@ -588,7 +589,7 @@ int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, s
 
 		if (!dom || !domain_usable(dom) || !json_object_object_get_ex(o, "macs", &macs) ||
 		    !json_object_is_type(macs, json_type_array)) {
-			fprintf(stderr, PROG ": %s: skipping invalid entry %zu\n", label, i);
+			fprintf(stderr, "%s: %s: skipping invalid entry %zu\n", PROG, label, i);
 			continue;
 		}
 		for (size_t j = 0; j < json_object_array_length(macs) && r == 0; j++) {
@@ -596,7 +597,7 @@ int ldb_macs_load(MDB_txn *txn, const struct ldb_dbis *dbis, const char *text, s
 
 			if (!json_object_is_type(m, json_type_string) ||
 			    ldb_parse_mac(json_object_get_string(m), mac) < 0) {
-				fprintf(stderr, PROG ": %s: %s: skipping invalid MAC\n", label,
+				fprintf(stderr, "%s: %s: %s: skipping invalid MAC\n", PROG, label,
 				        dom);
 				continue;
 			}
@@ -615,7 +616,7 @@ static int load_macs(MDB_txn *txn, const struct ldb_dbis *dbis, const char *path
 
 	r = read_file(path, &text, &len);
 	if (r < 0) {
-		fprintf(stderr, PROG ": %s: %s\n", path, strerror(-r));
+		fprintf(stderr, "%s: %s: %s\n", PROG, path, strerror(-r));
 		return 0;
 	}
 	r = ldb_macs_load(txn, dbis, text, len, path);

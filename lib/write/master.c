@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,4 +88,17 @@ int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err)
 		return r;
 	*rw_err = r;
 	return ldb_master_open_nowrite(dir, out);
+}
+
+/* Free space under which a failed write is taken for a full filesystem. */
+#define FULL_BELOW (256 * 1024)
+
+int ldb_master_write_errno(const char *dir, int r)
+{
+	struct statvfs sv;
+
+	if (r == -EIO && dir && statvfs(dir, &sv) == 0 &&
+	    (uint64_t)(geteuid() == 0 ? sv.f_bfree : sv.f_bavail) * sv.f_frsize < FULL_BELOW)
+		return -ENOSPC;
+	return r;
 }

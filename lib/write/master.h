@@ -30,4 +30,8 @@ void ldb_master_new_id(uint8_t id[LDB_MASTER_ID_SIZE]);
  * layout are refused as for the writable open. */
 int ldb_master_open_init(const char *dir, struct ldb_master **out, int *rw_err);
 
+/* liblmdb turns a short write into EIO: when the filesystem of dir is
+ * (now) full, that is what happened, and r becomes -ENOSPC. */
+int ldb_master_write_errno(const char *dir, int r);
+
 #endif

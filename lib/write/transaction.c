@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "store/mdb-errno.h"
 #include "write/failure.h"
+#include "write/master.h"
 #include "write/report.h"
 #include "write/tables.h"
 #include "write/status.h"
@@ -18,15 +18,10 @@
 
 #define PROG "lease-db-helper"
 
-/* Free space under which a failed write is taken for a full filesystem. */
-#define FULL_BELOW (256 * 1024)
-
-static int explain(const struct ldb_master *m, int r);
-
 /* Report a failure of the master; returns it, explained. */
 static int fail_db(const struct ldb_master *m, const char *what, int r)
 {
-	r = explain(m, r);
+	r = ldb_master_write_errno(m->dir, r);
 	ldb_report_error("%s: %s", what, strerror(-r));
 	return r;
 }
@@ -165,18 +160,6 @@ static int record(MDB_txn *txn, struct ldb_master *m, struct ldb_event *ev,
 	return r;
 }
 
-/* liblmdb turns a short write into EIO: when the master's filesystem is
- * (now) full, that is what happened. */
-static int explain(const struct ldb_master *m, int r)
-{
-	struct statvfs sv;
-
-	if (r == -EIO && m->dir && statvfs(m->dir, &sv) == 0 &&
-	    (uint64_t)(geteuid() == 0 ? sv.f_bfree : sv.f_bavail) * sv.f_frsize < FULL_BELOW)
-		return -ENOSPC;
-	return r;
-}
-
 /*
  * The order that keeps the master and <bridge>.status in agreement
  * (doc/libvirt.md, "When something fails"):
@@ -281,7 +264,7 @@ static int event_transaction(struct ldb_master *m, struct ldb_event *ev, struct 
 	}
 	r = ldb_mdb_errno(mdb_txn_commit(txn));
 	if (r < 0) {
-		r = explain(m, r);
+		r = ldb_master_write_errno(m->dir, r);
 		ldb_report_error("committing to the master database %s: %s%s", m->dir, strerror(-r),
 		                 write_status ? "; master and status file left unchanged" : "");
 		if (write_status)

@@ -294,6 +294,96 @@ static void test_unknown_tables(void)
 	}
 }
 
+/* The meta page liblmdb uses: the one with the higher transaction id. */
+static uint8_t *current_meta(uint8_t *buf)
+{
+	uint32_t psize;
+
+	memcpy(&psize, buf + PAGEHDRSZ + 24, sizeof(psize));
+	return get64(buf + psize + PAGEHDRSZ + 128) > get64(buf + PAGEHDRSZ + 128)
+	           ? buf + psize + PAGEHDRSZ
+	           : buf + PAGEHDRSZ;
+}
+
+/* ldb_verify_meta() (what each event runs on the master) on a copy. */
+static int meta_only(const uint8_t *buf, size_t size)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/meta-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	r = write(fd, buf, size) == (ssize_t)size ? ldb_verify_meta(fd, size) : -EIO;
+	close(fd);
+	unlink(path);
+	return r;
+}
+
+/* The tree records (MDB_db) of the meta page, which liblmdb trusts as they
+ * are: a root page number of 0 or 1 is its assertion 'root > 1', one past
+ * the file a fault. */
+static void test_tree_records(void)
+{
+	static const struct {
+		size_t db, field; /* offsets in the meta page, in the MDB_db */
+		uint64_t value;
+		unsigned width;
+		const char *what;
+	} cases[] = {
+	    {72, 40, 0, 8, "main tree root page 0"},
+	    {72, 40, 1, 8, "main tree root page 1"},
+	    {72, 40, 1u << 30, 8, "main tree root past the last page"},
+	    {72, 6, 0, 2, "main tree depth 0 with a root"},
+	    {72, 6, 40, 2, "main tree deeper than a cursor goes"},
+	    {72, 32, 0, 8, "main tree with a root and no entry"},
+	    {72, 16, 0, 8, "main tree with a root and no leaf page"},
+	    {72, 16, 1u << 30, 8, "main tree with more leaf pages than the file"},
+	    {24, 40, 1, 8, "free tree root page 1"},
+	    {24, 40, 1u << 30, 8, "free tree root past the last page"},
+	};
+	size_t size = 0;
+	uint8_t *good = build("records", 0, &size), *buf;
+
+	if (!ok(good != NULL, "snapshot for the tree records built"))
+		return;
+	is_int(ldb_verify(good, size), 0, "the snapshot as published passes");
+	is_int(meta_only(good, size), 0, "... and its meta check");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t *f;
+
+		buf = malloc(size);
+		if (!buf)
+			break;
+		memcpy(buf, good, size);
+		f = current_meta(buf) + cases[i].db + cases[i].field;
+		if (cases[i].width == 2)
+			put16(f, (uint16_t)cases[i].value);
+		else
+			memcpy(f, &cases[i].value, sizeof(cases[i].value));
+		is_int(ldb_verify(buf, size), -EBADMSG, cases[i].what);
+		is_int(meta_only(buf, size), -EBADMSG, "... and by the meta check alone");
+		free(buf);
+	}
+	/* An empty tree claims nothing. */
+	buf = malloc(size);
+	if (buf) {
+		uint64_t none = UINT64_MAX, one = 1;
+		uint8_t *db;
+
+		memcpy(buf, good, size);
+		db = current_meta(buf) + 72;
+		memcpy(db + 40, &none, sizeof(none));
+		put16(db + 6, 0);
+		memcpy(db + 32, &one, sizeof(one));
+		is_int(ldb_verify(buf, size), -EBADMSG, "an empty main tree with an entry");
+		is_int(meta_only(buf, size), -EBADMSG, "... and by the meta check alone");
+		free(buf);
+	}
+	free(good);
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -305,6 +395,7 @@ int main(void)
 	test_empty_subpage();
 	test_one_child_branch();
 	test_unknown_tables();
+	test_tree_records();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
