@@ -28,7 +28,7 @@ out=$(LEASE_DB_DIR=$T/ro helper init 2>"$T/init.err")
 is "init on the read-only master exits 0" "$?" 0
 is "... and prints the 3 leases" "$(grep -c ' unst[0-9] ' <<<"$out")" 3
 
-out=$(LEASE_DB_DIR=$T/ro LD_PRELOAD="$T/mdbfault.so${LEASE_DB_PRELOAD:+ $LEASE_DB_PRELOAD}" \
+out=$(LEASE_DB_DIR=$T/ro LD_PRELOAD="${LEASE_DB_PRELOAD:+$LEASE_DB_PRELOAD }$T/mdbfault.so" \
 	"$HELPER" init 2>"$T/init.err")
 rc=$?
 is "a read that fails while a writer elsewhere commits: init exits 0" "$rc" 0

@@ -24,7 +24,7 @@ is "the $N leases imported" "$(dump --json | jq length)" $((N + 1))
 
 # Not read: only stat()ed (to tell whether someone else wrote it).
 if command -v strace >/dev/null; then
-	strace -f -qq -e trace=open,openat -o "$T/trace" "$HELPER" add 52:54:00:02:00:02 10.2.0.2 second
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=open,openat -o "$T/trace" "$HELPER" add 52:54:00:02:00:02 10.2.0.2 second
 	ok $? "an event under strace"
 	check_not "... does not open virbr0.status" grep -E 'virbr0\.status"' "$T/trace"
 	# Into the file the last event replaced, kept beside the master and
@@ -32,7 +32,7 @@ if command -v strace >/dev/null; then
 	check "... but writes its successor over the file the last event replaced" \
 		grep -qE '"'"$LEASE_DB_DIR"'/virbr0\.status\.spare", O_RDWR' "$T/trace"
 	check_not "... (no new file)" grep -q 'O_CREAT' <(grep 'virbr0\.status' "$T/trace")
-	strace -f -qq -e trace=rename,renameat,renameat2 -o "$T/trace" "$HELPER" add 52:54:00:02:00:03 10.2.0.3 third
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=rename,renameat,renameat2 -o "$T/trace" "$HELPER" add 52:54:00:02:00:03 10.2.0.3 third
 	check "... and exchanges it with virbr0.status" grep -qE 'virbr0\.status\.spare".*virbr0\.status".*RENAME_EXCHANGE' "$T/trace"
 else
 	skip "strace not installed: not checked that the file is not read"
@@ -58,7 +58,7 @@ is "... one spare beside the master" "$(cd "$LEASE_DB_DIR" && ls -d *.spare)" "v
 # over the spare while the first exchanges it: a new file then, as before.
 if command -v strace >/dev/null; then
 	mv "$LEASE_DB_DIR/status.lock" "$T/status.lock.saved" && mkdir "$LEASE_DB_DIR/status.lock"
-	strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$T/trace" "$HELPER" add 52:54:00:02:00:07 10.2.0.7 seventh
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$T/trace" "$HELPER" add 52:54:00:02:00:07 10.2.0.7 seventh
 	ok $? "an event without status.lock"
 	check_not "... leaves the spare alone" grep -q 'status\.spare' "$T/trace"
 	check "... and writes a new file" grep -qE 'virbr0\.status\.[A-Za-z0-9]{6}\.tmp".*O_CREAT' "$T/trace"
