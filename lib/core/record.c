@@ -35,21 +35,6 @@ static struct ldb_str *field(struct ldb_lease *l, int f)
 	return (struct ldb_str *)((char *)l + ldb_lease_fields[f].offset);
 }
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 size_t ldb_record_size(const struct ldb_lease *l)
 {
 	size_t n = HEADER_SIZE;
@@ -79,14 +64,14 @@ int ldb_record_encode(const struct ldb_lease *l, void *buf, size_t size)
 	p[1] = l->family;
 	p[2] = l->flags;
 	p[3] = 0;
-	put_le(p + 4, l->iaid, 4);
-	put_le(p + 8, (uint64_t)l->expiry, 8);
+	ldb_put_le(p + 4, l->iaid, 4);
+	ldb_put_le(p + 8, (uint64_t)l->expiry, 8);
 	memcpy(p + 16, l->addr, 16);
 	p += HEADER_SIZE;
 	for (int i = 0; i < LDB_NFIELDS; i++) {
 		const struct ldb_str *s = ldb_lease_field(l, i);
 
-		put_le(p, s->len, 2);
+		ldb_put_le(p, s->len, 2);
 		if (s->len)
 			memcpy(p + 2, s->p, s->len);
 		p += 2 + s->len;
@@ -109,8 +94,8 @@ int ldb_record_decode(const void *buf, size_t size, struct ldb_lease *l)
 	memset(l, 0, sizeof(*l));
 	l->family = p[1];
 	l->flags = p[2];
-	l->iaid = (uint32_t)get_le(p + 4, 4);
-	l->expiry = (int64_t)get_le(p + 8, 8);
+	l->iaid = (uint32_t)ldb_get_le(p + 4, 4);
+	l->expiry = (int64_t)ldb_get_le(p + 8, 8);
 	memcpy(l->addr, p + 16, 16);
 	if (l->expiry < 0)
 		return -EBADMSG;
@@ -121,7 +106,7 @@ int ldb_record_decode(const void *buf, size_t size, struct ldb_lease *l)
 
 		if (end - p < 2)
 			return -EBADMSG;
-		len = get_le(p, 2);
+		len = ldb_get_le(p, 2);
 		p += 2;
 		if (len > ldb_lease_fields[i].max || (size_t)(end - p) < len ||
 		    memchr(p, '\0', len))
@@ -136,7 +121,7 @@ int ldb_record_decode(const void *buf, size_t size, struct ldb_lease *l)
 
 		if (end - p < 2)
 			return -EBADMSG;
-		len = get_le(p, 2);
+		len = ldb_get_le(p, 2);
 		p += 2;
 		if ((size_t)(end - p) < len)
 			return -EBADMSG;

@@ -126,4 +126,22 @@ size_t ldb_leasekey_of(const struct ldb_lease *l, uint8_t key[LDB_LEASEKEY_MAX])
 int ldb_leasekey_parse(const void *key, size_t len, int *family, uint8_t addr[16],
                        struct ldb_str *iface);
 
+/* n-byte little-endian integers, the byte order of the record encoding and
+ * of the writer's own bookkeeping values. Inline: the record decoder is on
+ * the lookup path. */
+static inline void ldb_put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t ldb_get_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
 #endif

@@ -191,11 +191,6 @@ static const char *get_str(json_object *o, const char *key)
 	return ldb_json_get_str(o, key);
 }
 
-static int add_str(json_object *o, const char *key, const char *val)
-{
-	return ldb_json_add_str(o, key, ldb_str_from(val));
-}
-
 /* What libvirt's helper can write: its JSON generator (yajl) refuses a
  * string that is not UTF-8 by structure (a lead byte and its count of
  * continuation bytes) and fails the whole event. lease-db records the
@@ -220,39 +215,58 @@ static const char *writable(const char *s)
 	return s;
 }
 
-/* Keys in libvirt's order; the server DUID only when the event has one.
- * Values as the event gave them, even those the lease was recorded
- * without: libvirt's helper writes them unchecked. */
-static json_object *new_record(const struct ldb_event *ev)
+/* One status record's values; an empty one is left out of the object. */
+struct status_values {
+	struct ldb_str iaid, ip, mac, hostname, client_id, server_duid;
+	int64_t expiry;
+};
+
+/* The record as libvirt's helper prints it: its keys in its order. */
+static json_object *status_object(const struct status_values *v)
 {
-	const struct ldb_lease *l = &ev->lease;
-	bool v6 = l->family == AF_INET6;
 	json_object *o = json_object_new_object();
 	int r;
 
 	if (!o)
 		return NULL;
-	r = add_str(o, LDB_JSON_IAID, v6 ? writable(ev->iaid_text) : NULL);
+	r = ldb_json_add_str(o, LDB_JSON_IAID, v->iaid);
 	if (r == 0)
-		r = add_str(o, LDB_JSON_ADDR, ev->addr_text);
+		r = ldb_json_add_str(o, LDB_JSON_ADDR, v->ip);
 	if (r == 0)
-		r = add_str(o, ldb_lease_fields[LDB_FIELD_MAC].json, writable(ev->mac_text));
+		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_MAC].json, v->mac);
 	if (r == 0)
-		r = add_str(o, ldb_lease_fields[LDB_FIELD_HOSTNAME].json,
-		            writable(ev->status_hostname));
+		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_HOSTNAME].json, v->hostname);
 	if (r == 0)
-		r = add_str(o, ldb_lease_fields[LDB_FIELD_CLIENT_ID].json,
-		            writable(ev->client_id_text));
+		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_CLIENT_ID].json, v->client_id);
 	if (r == 0)
-		r = add_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json,
-		            v6 ? writable(ev->server_duid_text) : NULL);
+		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json,
+		                     v->server_duid);
 	if (r == 0)
-		r = ldb_json_add_int(o, LDB_JSON_EXPIRY, l->expiry);
+		r = ldb_json_add_int(o, LDB_JSON_EXPIRY, v->expiry);
 	if (r < 0) {
 		json_object_put(o);
 		return NULL;
 	}
 	return o;
+}
+
+/* The server DUID only when the event has one. Values as the event gave
+ * them, even those the lease was recorded without: libvirt's helper
+ * writes them unchecked. */
+static json_object *new_record(const struct ldb_event *ev)
+{
+	bool v6 = ev->lease.family == AF_INET6;
+	struct status_values v = {
+	    .iaid = ldb_str_from(v6 ? writable(ev->iaid_text) : NULL),
+	    .ip = ldb_str_from(ev->addr_text),
+	    .mac = ldb_str_from(writable(ev->mac_text)),
+	    .hostname = ldb_str_from(writable(ev->status_hostname)),
+	    .client_id = ldb_str_from(writable(ev->client_id_text)),
+	    .server_duid = ldb_str_from(v6 ? writable(ev->server_duid_text) : NULL),
+	    .expiry = ev->lease.expiry,
+	};
+
+	return status_object(&v);
 }
 
 bool ldb_status_makes_record(const struct ldb_event *ev)
@@ -468,34 +482,21 @@ json_object *ldb_status_lease_record(const struct ldb_lease *l)
 {
 	char ip[INET6_ADDRSTRLEN], iaid[16];
 	bool v6 = l->family == AF_INET6;
-	json_object *o;
-	int r;
+	struct status_values v = {
+	    .mac = l->mac,
+	    .hostname = l->hostname,
+	    .client_id = l->client_id,
+	    .server_duid = v6 ? l->server_duid : LDB_STR_NULL,
+	    .expiry = l->expiry,
+	};
 
 	if (l->mac.len == 0 || !inet_ntop(l->family, l->addr, ip, sizeof(ip)))
 		return NULL;
+	v.ip = ldb_str_from(ip);
 	snprintf(iaid, sizeof(iaid), "%" PRIu32, l->iaid);
-	o = json_object_new_object();
-	if (!o)
-		return NULL;
-	r = add_str(o, LDB_JSON_IAID, v6 && (l->flags & LDB_LEASE_HAS_IAID) ? iaid : NULL);
-	if (r == 0)
-		r = add_str(o, LDB_JSON_ADDR, ip);
-	if (r == 0)
-		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_MAC].json, l->mac);
-	if (r == 0)
-		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_HOSTNAME].json, l->hostname);
-	if (r == 0)
-		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_CLIENT_ID].json, l->client_id);
-	if (r == 0 && v6)
-		r = ldb_json_add_str(o, ldb_lease_fields[LDB_FIELD_SERVER_DUID].json,
-		                     l->server_duid);
-	if (r == 0)
-		r = ldb_json_add_int(o, LDB_JSON_EXPIRY, l->expiry);
-	if (r < 0) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	if (v6 && (l->flags & LDB_LEASE_HAS_IAID))
+		v.iaid = ldb_str_from(iaid);
+	return status_object(&v);
 }
 
 int ldb_status_imported(MDB_txn *txn, const struct ldb_dbis *dbis, const char *bridge)

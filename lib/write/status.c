@@ -36,21 +36,6 @@
 #define WRITE_CHUNK    (64 << 10)
 #define WRITEBACK_STEP (1 << 20)
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 static size_t prefix_of(const struct ldb_status *s, uint8_t *key)
 {
 	size_t n = strlen(s->bridge);
@@ -100,18 +85,18 @@ static int state_key(const char *bridge, char *key, size_t size)
 
 static void put_id(uint8_t *p, const struct ldb_status_id *id)
 {
-	put_le(p, id->dev, 8);
-	put_le(p + 8, id->ino, 8);
-	put_le(p + 16, id->size, 8);
-	put_le(p + 24, (uint64_t)id->mtime_ns, 8);
+	ldb_put_le(p, id->dev, 8);
+	ldb_put_le(p + 8, id->ino, 8);
+	ldb_put_le(p + 16, id->size, 8);
+	ldb_put_le(p + 24, (uint64_t)id->mtime_ns, 8);
 }
 
 static void get_id(const uint8_t *p, struct ldb_status_id *id)
 {
-	id->dev = get_le(p, 8);
-	id->ino = get_le(p + 8, 8);
-	id->size = get_le(p + 16, 8);
-	id->mtime_ns = (int64_t)get_le(p + 24, 8);
+	id->dev = ldb_get_le(p, 8);
+	id->ino = ldb_get_le(p + 8, 8);
+	id->size = ldb_get_le(p + 16, 8);
+	id->mtime_ns = (int64_t)ldb_get_le(p + 24, 8);
 }
 
 static int save_state(struct ldb_status *s)
@@ -122,9 +107,9 @@ static int save_state(struct ldb_status *s)
 
 	if (r < 0)
 		return r;
-	put_le(v, s->st.next, 8);
-	put_le(v + 8, s->st.v6_duid, 4);
-	put_le(v + 12, s->st.v6_noduid, 4);
+	ldb_put_le(v, s->st.next, 8);
+	ldb_put_le(v + 8, s->st.v6_duid, 4);
+	ldb_put_le(v + 12, s->st.v6_noduid, 4);
 	put_id(v + 16, &s->st.written);
 	put_id(v + 48, &s->st.prev);
 	s->have_state = true;
@@ -164,9 +149,9 @@ int ldb_status_begin(struct ldb_status *s, MDB_txn *txn, const struct ldb_dbis *
 		return r;
 	if (v.len != STATE_SIZE)
 		return 0; /* not ours to read: imported again */
-	s->st.next = get_le((const uint8_t *)v.p, 8);
-	s->st.v6_duid = (uint32_t)get_le((const uint8_t *)v.p + 8, 4);
-	s->st.v6_noduid = (uint32_t)get_le((const uint8_t *)v.p + 12, 4);
+	s->st.next = ldb_get_le((const uint8_t *)v.p, 8);
+	s->st.v6_duid = (uint32_t)ldb_get_le((const uint8_t *)v.p + 8, 4);
+	s->st.v6_noduid = (uint32_t)ldb_get_le((const uint8_t *)v.p + 12, 4);
 	get_id((const uint8_t *)v.p + 16, &s->st.written);
 	get_id((const uint8_t *)v.p + 48, &s->st.prev);
 	s->have_state = true;
